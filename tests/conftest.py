@@ -1,0 +1,110 @@
+"""Shared fixtures: the local AWS endpoint and boto3 clients pointed at it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `from conftest import client_for`
+
+from tools.localaws import LocalAWS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def localaws(tmp_path_factory):
+    """One endpoint for the whole test session (every patch applied). Tests use unique names."""
+    with LocalAWS(state_dir=tmp_path_factory.mktemp("localaws")) as server:
+        saved = {key: os.environ.get(key) for key in server.env}
+        os.environ.update(server.env)
+        yield server
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def localaws_without(tmp_path_factory):
+    """Start an extra endpoint with some patches left out: ``localaws_without("patch_name")``.
+
+    Used to show that the gap a patch closes is real (the same check fails without it).
+    """
+    started = []
+
+    def start(*patch_names: str) -> LocalAWS:
+        server = LocalAWS(state_dir=tmp_path_factory.mktemp("localaws-without"), disabled_patches=patch_names)
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def aws_client(localaws):
+    """``aws_client("s3", "eu-west-1")``: a boto3 client on the session endpoint."""
+    return lambda service, region="us-east-1", server=None: client_for(server or localaws, service, region)
+
+
+def client_for(server: LocalAWS, service: str, region: str = "us-east-1"):
+    return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class PlaybookRun:
+    """What one real ``ansible-playbook`` run did, from the ansible.posix.json callback."""
+
+    def __init__(self, completed: subprocess.CompletedProcess):
+        self.rc = completed.returncode
+        self.stderr = completed.stderr
+        try:
+            self.report = json.loads(completed.stdout)
+        except json.JSONDecodeError:
+            self.report = {"plays": [], "stats": {}, "raw": completed.stdout}
+
+    @property
+    def recap(self) -> dict[str, dict[str, int]]:
+        """PLAY RECAP per host: ``{"localhost": {"ok": 3, "changed": 1, "failures": 0, ...}}``."""
+        return self.report.get("stats", {})
+
+    def task_results(self, task_name: str, host: str = "localhost") -> list[dict]:
+        """The result of every task with this name (one per play that ran it)."""
+        return [task["hosts"][host] for play in self.report.get("plays", []) for task in play["tasks"]
+                if task["task"]["name"] == task_name and host in task["hosts"]]
+
+    def __repr__(self) -> str:
+        return f"PlaybookRun(rc={self.rc}, recap={self.recap}, stderr={self.stderr[-2000:]!r})"
+
+
+@pytest.fixture
+def run_playbook(localaws, tmp_path):
+    """Run a real ``ansible-playbook`` from the repository root against the session endpoint.
+
+    ``run_playbook("playbooks/x.yml", extra_vars={...}, check=True, diff=True)`` -> PlaybookRun.
+    """
+    def run(playbook: str | Path, extra_vars: dict | None = None, check: bool = False, diff: bool = False,
+            env: dict[str, str] | None = None) -> PlaybookRun:
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook)]
+        if extra_vars:
+            vars_file = tmp_path / f"extra-vars-{time.monotonic_ns()}.json"
+            vars_file.write_text(json.dumps(extra_vars))
+            command += ["-e", f"@{vars_file}"]
+        command += ["--check"] if check else []
+        command += ["--diff"] if diff else []
+        run_env = {**os.environ, **localaws.env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+                   "ANSIBLE_NOCOLOR": "1", **(env or {})}
+        completed = subprocess.run(command, cwd=REPO_ROOT, env=run_env, capture_output=True, text=True,
+                                   timeout=900, check=False)
+        return PlaybookRun(completed)
+
+    return run

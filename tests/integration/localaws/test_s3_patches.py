@@ -1,0 +1,258 @@
+"""The S3 fidelity patches of tools/localaws: each check passes with the patch and fails without it."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import client_for
+
+REGION = "eu-west-1"
+
+
+def _bucket(s3, prefix: str, versioned: bool = False) -> str:
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    if versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+# --- s3_replication_roundtrip ---------------------------------------------------------------
+
+FULL_REPLICATION_RULES = [
+    {
+        "ID": "filtered-kms-rtc",
+        "Priority": 2,
+        "Status": "Enabled",
+        "Filter": {"And": {"Prefix": "data/", "Tags": [{"Key": "tier", "Value": "gold"}]}},
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"},
+                                    "ReplicaModifications": {"Status": "Enabled"}},
+        "Destination": {
+            "Bucket": "arn:aws:s3:::placeholder",
+            "Account": "210987654321",
+            "StorageClass": "STANDARD_IA",
+            "AccessControlTranslation": {"Owner": "Destination"},
+            "EncryptionConfiguration": {"ReplicaKmsKeyID": "arn:aws:kms:us-west-2:210987654321:key/k-1"},
+            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+        },
+    },
+    {
+        "ID": "whole-bucket",
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": "Enabled"},
+        "Destination": {"Bucket": "arn:aws:s3:::placeholder"},
+    },
+]
+
+
+def check_replication_roundtrip(s3) -> None:
+    source, dest = _bucket(s3, "repl-src", versioned=True), _bucket(s3, "repl-dst", versioned=True)
+    rules = json.loads(json.dumps(FULL_REPLICATION_RULES).replace("placeholder", dest))
+    sent = {"Role": "arn:aws:iam::123456789012:role/replication", "Rules": rules}
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=sent)
+    assert s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"] == sent
+
+
+def test_replication_configuration_round_trips_unchanged(aws_client):
+    check_replication_roundtrip(aws_client("s3", REGION))
+
+
+def test_replication_without_patch_loses_fields(localaws_without):
+    s3 = client_for(localaws_without("s3_replication_roundtrip"), "s3", REGION)
+    with pytest.raises(AssertionError):
+        check_replication_roundtrip(s3)
+
+
+def test_replication_missing_configuration_is_404(aws_client):
+    s3 = aws_client("s3", REGION)
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_replication(Bucket=_bucket(s3, "repl-none"))
+    assert error.value.response["Error"]["Code"] == "ReplicationConfigurationNotFoundError"
+
+
+# --- s3_bucket_subresources -----------------------------------------------------------------
+
+METRICS = {"Id": "hot-prefix", "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "a", "Value": "b"}]}}}
+ANALYTICS = {"Id": "sca", "Filter": {"Prefix": "x/"}, "StorageClassAnalysis": {"DataExport": {
+    "OutputSchemaVersion": "V_1",
+    "Destination": {"S3BucketDestination": {"Format": "CSV", "Bucket": "arn:aws:s3:::reports", "Prefix": "sca/"}}}}}
+TIERING = {"Id": "archive", "Status": "Enabled", "Filter": {"Prefix": "cold/"},
+           "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}, {"Days": 180, "AccessTier": "DEEP_ARCHIVE_ACCESS"}]}
+
+
+def check_bucket_subresources(s3) -> None:
+    bucket = _bucket(s3, "subres")
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"})
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
+
+    s3.put_bucket_metrics_configuration(Bucket=bucket, Id="hot-prefix", MetricsConfiguration=METRICS)
+    s3.put_bucket_analytics_configuration(Bucket=bucket, Id="sca", AnalyticsConfiguration=ANALYTICS)
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="archive",
+                                                    IntelligentTieringConfiguration=TIERING)
+    assert s3.get_bucket_metrics_configuration(Bucket=bucket, Id="hot-prefix")["MetricsConfiguration"] == METRICS
+    assert s3.get_bucket_analytics_configuration(Bucket=bucket, Id="sca")["AnalyticsConfiguration"] == ANALYTICS
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="archive")
+    assert got["IntelligentTieringConfiguration"] == TIERING
+    assert s3.list_bucket_metrics_configurations(Bucket=bucket)["MetricsConfigurationList"] == [METRICS]
+    assert s3.list_bucket_analytics_configurations(Bucket=bucket)["AnalyticsConfigurationList"] == [ANALYTICS]
+    listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
+    assert listed["IntelligentTieringConfigurationList"] == [TIERING]
+
+    s3.delete_bucket_metrics_configuration(Bucket=bucket, Id="hot-prefix")
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_metrics_configuration(Bucket=bucket, Id="hot-prefix")
+    assert error.value.response["Error"]["Code"] == "NoSuchConfiguration"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_bucket_subresources_work_as_documented(aws_client):
+    check_bucket_subresources(aws_client("s3", REGION))
+
+
+def test_bucket_subresources_without_patch_fail(localaws_without):
+    s3 = client_for(localaws_without("s3_bucket_subresources"), "s3", REGION)
+    with pytest.raises((ClientError, KeyError, AssertionError)):
+        check_bucket_subresources(s3)
+    bucket = _bucket(s3, "subres-gap")
+    writes = [
+        lambda: s3.put_bucket_request_payment(Bucket=bucket, RequestPaymentConfiguration={"Payer": "Requester"}),
+        lambda: s3.put_bucket_metrics_configuration(Bucket=bucket, Id="hot-prefix", MetricsConfiguration=METRICS),
+        lambda: s3.put_bucket_analytics_configuration(Bucket=bucket, Id="sca", AnalyticsConfiguration=ANALYTICS),
+        lambda: s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="archive",
+                                                                IntelligentTieringConfiguration=TIERING),
+    ]
+    for write in writes:
+        with pytest.raises(ClientError) as error:
+            write()
+        assert error.value.response["Error"]["Code"] == "IllegalLocationConstraintException"
+
+
+def test_metrics_list_pages_by_continuation_token(aws_client):
+    s3 = aws_client("s3", REGION)
+    bucket = _bucket(s3, "subres-page")
+    ids = [f"m{index:03d}" for index in range(130)]
+    for config_id in ids:
+        s3.put_bucket_metrics_configuration(Bucket=bucket, Id=config_id, MetricsConfiguration={"Id": config_id})
+    first = s3.list_bucket_metrics_configurations(Bucket=bucket)
+    assert first["IsTruncated"] is True and len(first["MetricsConfigurationList"]) == 100
+    second = s3.list_bucket_metrics_configurations(Bucket=bucket, ContinuationToken=first["NextContinuationToken"])
+    assert second["IsTruncated"] is False
+    assert [c["Id"] for c in first["MetricsConfigurationList"] + second["MetricsConfigurationList"]] == ids
+
+
+def test_subresource_errors(aws_client):
+    s3 = aws_client("s3", REGION)
+    bucket = _bucket(s3, "subres-err")
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_analytics_configuration(Bucket="no-such-bucket-here", Id="x")
+    assert error.value.response["Error"]["Code"] == "NoSuchBucket"
+    with pytest.raises(ClientError) as error:
+        s3.put_bucket_metrics_configuration(Bucket=bucket, Id="one", MetricsConfiguration={"Id": "other"})
+    assert error.value.response["Error"]["Code"] == "InvalidArgument"
+    with pytest.raises(ClientError) as error:
+        s3.delete_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="absent")
+    assert error.value.response["Error"]["Code"] == "NoSuchConfiguration"
+
+
+# --- s3_cloudtrail_events + events_target_payload --------------------------------------------
+
+MANAGEMENT_CALLS = ["CreateBucket", "PutBucketTagging", "DeleteBucketTagging", "PutBucketVersioning",
+                    "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
+
+
+def _event_queue(server, region: str):
+    """An SQS queue receiving every aws.s3 CloudTrail event of the Region's default bus."""
+    events, sqs = client_for(server, "events", region), client_for(server, "sqs", region)
+    queue_url = sqs.create_queue(QueueName=f"ct-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"s3-calls-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventSource": ["s3.amazonaws.com"], "eventName": MANAGEMENT_CALLS}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return sqs, queue_url
+
+
+def _received(sqs, queue_url: str, count: int, wait_seconds: float = 10) -> list[dict]:
+    received, deadline = [], time.monotonic() + wait_seconds
+    while len(received) < count and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            received.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        time.sleep(0.1)
+    return received
+
+
+def check_cloudtrail_events(server) -> None:
+    region = "ap-southeast-2"
+    sqs, queue_url = _event_queue(server, region)
+    other_sqs, other_queue_url = _event_queue(server, "us-east-1")
+    s3 = client_for(server, "s3", region)
+    source, dest = f"ct-src-{uuid.uuid4().hex[:8]}", f"ct-dst-{uuid.uuid4().hex[:8]}"
+    for name in (source, dest):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_tagging(Bucket=source, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+    s3.delete_bucket_tagging(Bucket=source)
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "Rules": [{"ID": "dr", "Priority": 1, "Status": "Enabled", "Filter": {},
+                   "DeleteMarkerReplication": {"Status": "Enabled"},
+                   "Destination": {"Bucket": f"arn:aws:s3:::{dest}"}}]})
+    s3.delete_bucket_replication(Bucket=source)
+    s3.delete_bucket(Bucket=dest)
+
+    expected = ["CreateBucket", "PutBucketVersioning"] * 2 + [
+        "PutBucketTagging", "DeleteBucketTagging", "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
+    events = _received(sqs, queue_url, len(expected))
+    assert sorted(event["detail"]["eventName"] for event in events) == sorted(expected)
+    for event in events:
+        assert event["source"] == "aws.s3"
+        assert event["detail-type"] == "AWS API Call via CloudTrail"
+        assert event.get("account") == "123456789012"
+        assert event["region"] == region
+        assert time.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
+        assert event["detail"]["eventSource"] == "s3.amazonaws.com"
+        assert event["detail"]["awsRegion"] == region
+        assert event["detail"]["requestParameters"]["bucketName"] in (source, dest)
+    tagging = next(event for event in events if event["detail"]["eventName"] == "PutBucketTagging")
+    assert tagging["detail"]["requestParameters"]["Tagging"]["TagSet"]["Tag"] == {"Key": "dr", "Value": "true"}
+    # Events go to the bucket's Region only.
+    assert _received(other_sqs, other_queue_url, 1, wait_seconds=1) == []
+
+
+def test_bucket_management_calls_reach_eventbridge_in_bucket_region(localaws):
+    check_cloudtrail_events(localaws)
+
+
+def test_without_cloudtrail_patch_no_event_arrives(localaws_without):
+    with pytest.raises(AssertionError):
+        check_cloudtrail_events(localaws_without("s3_cloudtrail_events"))
+
+
+def test_without_target_payload_patch_events_lack_account_and_iso_time(localaws_without):
+    with pytest.raises(AssertionError):
+        check_cloudtrail_events(localaws_without("events_target_payload"))
+
+
+def test_failed_call_emits_no_event(localaws):
+    region = "ca-central-1"
+    sqs, queue_url = _event_queue(localaws, region)
+    s3 = client_for(localaws, "s3", region)
+    bucket = f"ct-fail-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    with pytest.raises(ClientError):  # replication needs versioning
+        s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
+            "Role": "arn:aws:iam::123456789012:role/r",
+            "Rules": [{"ID": "x", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::y"}}]})
+    names = [event["detail"]["eventName"] for event in _received(sqs, queue_url, 2, wait_seconds=2)]
+    assert names == ["CreateBucket"]

@@ -1,0 +1,32 @@
+"""Fidelity patches to moto, one module per upstream gap.
+
+Each module has a docstring naming the gap it closes, a ``NAME``, and ``apply()``. The registry
+below is the order they are applied in. ``LocalAWS(disabled_patches=...)`` leaves some out so a
+test can show the gap is real.
+"""
+from __future__ import annotations
+
+import importlib
+
+PATCH_MODULES = (
+    "s3_replication_roundtrip",
+    "s3_bucket_subresources",
+    "lambda_subprocess_invoke",
+    "events_target_payload",
+    "events_lambda_targets",
+    "sns_lambda_delivery",
+    "s3_cloudtrail_events",
+)
+
+
+def apply_patches(disabled: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    unknown = set(disabled) - set(PATCH_MODULES)
+    if unknown:
+        raise SystemExit(f"unknown patch names: {', '.join(sorted(unknown))}; known: {', '.join(PATCH_MODULES)}")
+    applied = []
+    for name in PATCH_MODULES:
+        if name in disabled:
+            continue
+        importlib.import_module(f"{__name__}.{name}").apply()
+        applied.append(name)
+    return applied

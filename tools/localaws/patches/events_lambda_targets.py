@@ -1,0 +1,6 @@
+"""TODO"""
+NAME = "events_lambda_targets"
+
+
+def apply() -> None:
+    pass

@@ -1,0 +1,6 @@
+"""TODO"""
+NAME = "lambda_subprocess_invoke"
+
+
+def apply() -> None:
+    pass

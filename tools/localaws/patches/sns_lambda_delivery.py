@@ -1,0 +1,6 @@
+"""TODO"""
+NAME = "sns_lambda_delivery"
+
+
+def apply() -> None:
+    pass
