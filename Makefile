@@ -5,6 +5,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 INSTALLED := $(VENV)/.installed
 COLLECTION_LINK := .collections/ansible_collections/resilience/s3_dr
 SANITY_TREE := .build/ansible_collections/resilience/s3_dr
+COLLECTIONS_IN_VENV = $(shell $(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections
+# pip version that ansible-test 2.19 bootstraps into its sanity virtual environments
+ANSIBLE_TEST_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 # molecule and ansible-test call ansible-config/ansible-playbook from PATH: the venv's come first.
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -39,7 +42,12 @@ molecule: setup
 sanity: setup
 	rm -rf .build && mkdir -p $(SANITY_TREE)
 	git ls-files --cached --others --exclude-standard -z | xargs -0 cp --parents -t $(SANITY_TREE)
-	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --python 3.11 --venv --requirements --color no
+	# ansible-test resolves dependencies from the same ansible_collections tree.
+	ln -s $(COLLECTIONS_IN_VENV)/amazon $(COLLECTIONS_IN_VENV)/community .build/ansible_collections/
+	mkdir -p $(dir $(ANSIBLE_TEST_PIP_CACHE)) && cp tools/ansible_test_get_pip.py $(ANSIBLE_TEST_PIP_CACHE)
+	# ansible-test lists files with git; the copy is its own repository, not an ignored folder of ours.
+	cd $(SANITY_TREE) && git init --quiet && git add --all && \
+		$(BIN)/ansible-test sanity --python 3.11 --venv --requirements --color no
 
 lint: setup
 	$(BIN)/ansible-lint --profile production

@@ -1,6 +1,80 @@
-"""TODO"""
+"""EventBridge rules deliver to Lambda function and SNS topic targets.
+
+Upstream gap (moto 5.2.5, ``Rule.send_to_targets``): a rule whose targets include a Lambda
+function or an SNS topic raises NotImplementedError when an event matches, so ``PutEvents`` fails
+with a server error and no target of that rule receives the event. On AWS, EventBridge invokes a
+Lambda target asynchronously (InvocationType ``Event``) and publishes to an SNS target, with the
+event as the payload (or what ``Input``, ``InputPath`` or ``InputTransformer`` make of it).
+
+This patch delivers to those two target kinds and hands every other target to moto's original.
+Delivery runs in the background, so ``PutEvents`` returns first and a missing function or topic
+does not fail it (the error is in the server log), as on AWS. moto applies
+``InputTransformer`` only; for these targets ``Input`` (constant JSON) and ``InputPath`` (JSONPath
+into the event) are applied here too.
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+from .. import runtime
+
 NAME = "events_lambda_targets"
+PATCHED_SERVICES = ("lambda", "sns")
 
 
 def apply() -> None:
-    pass
+    from moto.events.models import Rule
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self, original_event, transform_input=True):
+        if not self.event_pattern.matches_event(original_event):
+            return
+        patched = [target for target in self.targets if parse_arn(target["Arn"]).service in PATCHED_SERVICES]
+        if len(patched) < len(self.targets):
+            # A copy with only the other targets: the rule itself is shared with concurrent requests.
+            others = copy.copy(self)
+            others.targets = [target for target in self.targets if target not in patched]
+            original(others, original_event, transform_input)
+        for target in patched:
+            arn = parse_arn(target["Arn"])
+            deliver = _invoke_function if arn.service == "lambda" else _publish
+            payload = _target_input(target, original_event, transform_input)
+            runtime.in_background(deliver, arn.account, arn.region, target["Arn"], payload)
+
+    Rule.send_to_targets = send_to_targets
+
+
+def _target_input(target: dict, event: dict, transform_input: bool):
+    """The payload for this target, as EventBridge computes it (Input, InputPath, InputTransformer)."""
+    from moto.events.utils import EventTemplateParser
+
+    if not transform_input:  # archive replays deliver the archived event as it is
+        return copy.deepcopy(event)
+    if "Input" in target:
+        return json.loads(target["Input"])
+    transformer = target.get("InputTransformer", {})
+    delivered = EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
+                                          input_paths_map=transformer.get("InputPathsMap", {}), event=event)
+    if "InputPath" in target:
+        from jsonpath_ng.ext import parse
+
+        matches = parse(target["InputPath"]).find(delivered)
+        return matches[0].value if matches else None
+    return delivered
+
+
+def _invoke_function(account_id: str, region: str, function_arn: str, payload) -> None:
+    from moto.awslambda.utils import get_backend
+
+    function = get_backend(account_id, region).get_function(function_arn)
+    function.invoke(json.dumps(payload), {"x-amz-invocation-type": "Event"}, {})
+
+
+def _publish(account_id: str, region: str, topic_arn: str, payload) -> None:
+    from moto.sns.models import sns_backends
+
+    message = payload if isinstance(payload, str) else json.dumps(payload)
+    sns_backends[account_id][region].publish(message, arn=topic_arn)

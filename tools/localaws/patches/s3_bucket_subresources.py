@@ -11,7 +11,7 @@ them: configurations stored per bucket by ``id``, returned as stored, 404
 from __future__ import annotations
 
 import base64
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ._s3 import S3_XMLNS, error_response, query_flag
 
