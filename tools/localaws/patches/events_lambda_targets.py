@@ -8,7 +8,7 @@ event as the payload (or what ``Input``, ``InputPath`` or ``InputTransformer`` m
 
 This patch delivers to those two target kinds and hands every other target to moto's original.
 Delivery runs in the background, so ``PutEvents`` returns first and a missing function or topic
-does not fail it (the error is in the server log), as on AWS. moto applies
+or a failed transformation does not fail it (the error is in the server log), as on AWS. moto applies
 ``InputTransformer`` only; for these targets ``Input`` (constant JSON) and ``InputPath`` (JSONPath
 into the event) are applied here too.
 """
@@ -39,12 +39,20 @@ def apply() -> None:
             others.targets = [target for target in self.targets if target not in patched]
             original(others, original_event, transform_input)
         for target in patched:
-            arn = parse_arn(target["Arn"])
-            deliver = _invoke_function if arn.service == "lambda" else _publish
-            payload = _target_input(target, original_event, transform_input)
-            runtime.in_background(deliver, arn.account, arn.region, target["Arn"], payload)
+            runtime.in_background(_deliver, target, copy.deepcopy(original_event), transform_input)
 
     Rule.send_to_targets = send_to_targets
+
+
+def _deliver(target: dict, event: dict, transform_input: bool) -> None:
+    from moto.utilities.arns import parse_arn
+
+    arn = parse_arn(target["Arn"])
+    payload = _target_input(target, event, transform_input)
+    if arn.service == "lambda":
+        _invoke_function(arn.account, arn.region, target["Arn"], payload)
+    else:
+        _publish(arn.account, arn.region, target["Arn"], payload)
 
 
 def _target_input(target: dict, event: dict, transform_input: bool):
@@ -52,7 +60,7 @@ def _target_input(target: dict, event: dict, transform_input: bool):
     from moto.events.utils import EventTemplateParser
 
     if not transform_input:  # archive replays deliver the archived event as it is
-        return copy.deepcopy(event)
+        return event
     if "Input" in target:
         return json.loads(target["Input"])
     transformer = target.get("InputTransformer", {})
