@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from .recording import ApiCall, read_recording
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = REPO_ROOT / ".localaws"
 DUMMY_ACCOUNT_ID = "123456789012"  # moto's default account
@@ -49,6 +51,10 @@ class LocalAWS:
         return self.state_dir / "endpoint.json"
 
     @property
+    def recording_file(self) -> Path:
+        return self.state_dir / "requests.jsonl"
+
+    @property
     def env(self) -> dict[str, str]:
         if not self.endpoint_url:
             raise RuntimeError("the local endpoint is not started")
@@ -64,7 +70,8 @@ class LocalAWS:
         try:
             self.process = subprocess.Popen(
                 command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, start_new_session=True)
+                env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "MOTO_RECORDER_FILEPATH": str(self.recording_file)},
+                start_new_session=True)
         finally:
             log.close()
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -96,7 +103,19 @@ class LocalAWS:
 
     def reset(self) -> None:
         """Forget every resource (moto's reset API): tests start from an empty account."""
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        self._moto_api("reset")
+
+    def start_recording(self) -> None:
+        """Record every API call from now on (moto's recorder), forgetting earlier ones."""
+        self._moto_api("recorder/reset-recording")
+        self._moto_api("recorder/start-recording")
+
+    def recorded_calls(self) -> list[ApiCall]:
+        """The API calls since `start_recording`, oldest first."""
+        return read_recording(self.recording_file)
+
+    def _moto_api(self, path: str) -> None:
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/{path}", method="POST")
         urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback URL we started
 
     def __enter__(self) -> "LocalAWS":

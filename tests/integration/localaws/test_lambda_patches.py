@@ -217,14 +217,17 @@ def test_without_patch_invoke_needs_docker(localaws_without):
 
 # --- events_lambda_targets ----------------------------------------------------------------------
 
-def _rule_with_targets(events, targets: list[dict]) -> None:
+def _rule_with_targets(events, targets: list[dict]) -> str:
+    """A rule for source my.app on a new event bus (so that tests do not trigger each other's rules)."""
+    bus = events.create_event_bus(Name=_unique("bus"))["EventBusArn"].rsplit("/", 1)[-1]
     rule = _unique("rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["my.app"]}))
-    events.put_targets(Rule=rule, Targets=targets)
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["my.app"]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=targets)
+    return bus
 
 
-def _put_my_app_event(events, detail: dict) -> None:
-    response = events.put_events(Entries=[{"Source": "my.app", "DetailType": "order placed",
+def _put_my_app_event(events, bus: str, detail: dict) -> None:
+    response = events.put_events(Entries=[{"Source": "my.app", "DetailType": "order placed", "EventBusName": bus,
                                            "Detail": json.dumps(detail)}])
     assert response["FailedEntryCount"] == 0
 
@@ -235,11 +238,11 @@ def test_eventbridge_rule_invokes_lambda_target_and_keeps_other_targets(clients)
     function_arn = _recorder(clients, bucket)
     queue_url = sqs.create_queue(QueueName=_unique("rule-queue"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    _rule_with_targets(events, [{"Id": "whole-event", "Arn": function_arn},
-                                {"Id": "detail-only", "Arn": function_arn, "InputPath": "$.detail"},
-                                {"Id": "queue", "Arn": queue_arn}])
+    bus = _rule_with_targets(events, [{"Id": "whole-event", "Arn": function_arn},
+                                      {"Id": "detail-only", "Arn": function_arn, "InputPath": "$.detail"},
+                                      {"Id": "queue", "Arn": queue_arn}])
 
-    _put_my_app_event(events, {"order": "o-1"})
+    _put_my_app_event(events, bus, {"order": "o-1"})
 
     recorded = _recorded(s3, bucket, count=2)
     whole = next(event for event in recorded if "detail" in event)
@@ -256,9 +259,9 @@ def test_eventbridge_rule_publishes_to_sns_topic_target(clients):
     queue_url = sqs.create_queue(QueueName=_unique("topic-queue"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
-    _rule_with_targets(events, [{"Id": "topic", "Arn": topic_arn}])
+    bus = _rule_with_targets(events, [{"Id": "topic", "Arn": topic_arn}])
 
-    _put_my_app_event(events, {"order": "o-2"})
+    _put_my_app_event(events, bus, {"order": "o-2"})
 
     messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=WAIT_SECONDS).get("Messages", [])
     event = json.loads(messages[0]["Body"])
@@ -270,14 +273,14 @@ def test_without_patch_lambda_target_is_not_invoked(localaws_without):
     server_clients = _clients_of(server)
     s3 = server_clients("s3")
     bucket = _bucket(s3)
-    _rule_with_targets(server_clients("events"), [{"Id": "fn", "Arn": _recorder(server_clients, bucket)}])
+    bus = _rule_with_targets(server_clients("events"), [{"Id": "fn", "Arn": _recorder(server_clients, bucket)}])
     # No retries: moto's NotImplementedError is a 500, which boto3 would otherwise retry with backoff.
     events = boto3.client("events", region_name=REGION, endpoint_url=server.endpoint_url,
                           aws_access_key_id="testing", aws_secret_access_key="testing",
                           config=Config(retries={"mode": "standard", "max_attempts": 1}))
 
     with pytest.raises(ClientError):
-        _put_my_app_event(events, {"order": "o-3"})
+        _put_my_app_event(events, bus, {"order": "o-3"})
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
 

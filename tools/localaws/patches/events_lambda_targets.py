@@ -7,10 +7,10 @@ Lambda target asynchronously (InvocationType ``Event``) and publishes to an SNS 
 event as the payload (or what ``Input``, ``InputPath`` or ``InputTransformer`` make of it).
 
 This patch delivers to those two target kinds and hands every other target to moto's original.
-Delivery runs in the background, so ``PutEvents`` returns first and a missing function or topic
-or a failed transformation does not fail it (the error is in the server log), as on AWS. moto applies
-``InputTransformer`` only; for these targets ``Input`` (constant JSON) and ``InputPath`` (JSONPath
-into the event) are applied here too.
+Delivery runs in the background, so ``PutEvents`` returns first, and a missing function or topic
+or a failed transformation does not fail it (the error is in the server log), as on AWS. moto
+applies ``InputTransformer`` only; for these targets ``Input`` (constant JSON) and ``InputPath``
+(JSONPath into the event) are applied here too.
 """
 from __future__ import annotations
 
@@ -25,14 +25,13 @@ PATCHED_SERVICES = ("lambda", "sns")
 
 def apply() -> None:
     from moto.events.models import Rule
-    from moto.utilities.arns import parse_arn
 
     original = Rule.send_to_targets
 
     def send_to_targets(self, original_event, transform_input=True):
         if not self.event_pattern.matches_event(original_event):
             return
-        patched = [target for target in self.targets if parse_arn(target["Arn"]).service in PATCHED_SERVICES]
+        patched = [target for target in self.targets if _service(target["Arn"]) in PATCHED_SERVICES]
         if len(patched) < len(self.targets):
             # A copy with only the other targets: the rule itself is shared with concurrent requests.
             others = copy.copy(self)
@@ -44,15 +43,16 @@ def apply() -> None:
     Rule.send_to_targets = send_to_targets
 
 
-def _deliver(target: dict, event: dict, transform_input: bool) -> None:
-    from moto.utilities.arns import parse_arn
+def _service(arn: str) -> str:
+    return arn.split(":")[2]
 
-    arn = parse_arn(target["Arn"])
+
+def _deliver(target: dict, event: dict, transform_input: bool) -> None:
     payload = _target_input(target, event, transform_input)
-    if arn.service == "lambda":
-        _invoke_function(arn.account, arn.region, target["Arn"], payload)
+    if _service(target["Arn"]) == "lambda":
+        _invoke_function(target["Arn"], payload)
     else:
-        _publish(arn.account, arn.region, target["Arn"], payload)
+        _publish(target["Arn"], payload)
 
 
 def _target_input(target: dict, event: dict, transform_input: bool):
@@ -74,15 +74,17 @@ def _target_input(target: dict, event: dict, transform_input: bool):
     return delivered
 
 
-def _invoke_function(account_id: str, region: str, function_arn: str, payload) -> None:
+def _invoke_function(function_arn: str, payload) -> None:
     from moto.awslambda.utils import get_backend
 
+    _, _, _, region, account_id, _ = function_arn.split(":", 5)
     function = get_backend(account_id, region).get_function(function_arn)
     function.invoke(json.dumps(payload), {"x-amz-invocation-type": "Event"}, {})
 
 
-def _publish(account_id: str, region: str, topic_arn: str, payload) -> None:
+def _publish(topic_arn: str, payload) -> None:
     from moto.sns.models import sns_backends
 
+    _, _, _, region, account_id, _ = topic_arn.split(":", 5)
     message = payload if isinstance(payload, str) else json.dumps(payload)
     sns_backends[account_id][region].publish(message, arn=topic_arn)

@@ -185,7 +185,7 @@ def apply() -> None:
             payload, errored, output = _run_handler(self, event, request_id, log_stream_name)
         else:
             message = (f"localaws runs Python zip functions only; {self.function_name} has runtime "
-                       f"{self.run_time} and package type {self.package_type}")
+                       f"{self.run_time}, package type {self.package_type}, code size {self.code_size}")
             payload, errored, output = _error_payload("LocalAWS.UnsupportedRuntime", message), True, message + "\n"
         duration_ms = (time.monotonic() - started) * 1000
         if output and not output.endswith("\n"):
