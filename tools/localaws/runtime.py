@@ -7,7 +7,7 @@ ENDPOINT_URL: str | None = None
 
 # Work AWS does asynchronously (CloudTrail delivery, async Lambda invokes, SNS fan-out) runs here,
 # so the API call that caused it returns first, as it does on AWS.
-_background = ThreadPoolExecutor(max_workers=8, thread_name_prefix="localaws-async")
+_background = ThreadPoolExecutor(max_workers=16, thread_name_prefix="localaws-async")
 
 
 def in_background(function, *args, **kwargs) -> None:

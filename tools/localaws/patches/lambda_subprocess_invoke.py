@@ -251,7 +251,8 @@ def _extracted_code(code: bytes) -> Path:
     if not task_root.is_dir():
         CODE_CACHE.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=CODE_CACHE, prefix=".staging-"))
-        zipfile.ZipFile(io.BytesIO(code)).extractall(staging)
+        with zipfile.ZipFile(io.BytesIO(code)) as archive:
+            archive.extractall(staging)
         try:
             staging.rename(task_root)
         except OSError:  # another invoke extracted the same code first
@@ -263,6 +264,7 @@ def _environment(function, task_root: Path, log_stream_name: str) -> dict[str, s
     region = function.region
     return {
         **function.environment_vars,
+        # Lambda reserves the keys below: they override the function's own variables.
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
@@ -304,7 +306,7 @@ def _save_log(function, log_stream_name: str, log: str) -> None:
 
 def _invoke_asynchronously(function, event) -> None:
     request_id = str(uuid.uuid4())
-    payload, errored, _ = function._invoke_lambda(event, request_id=request_id)
+    payload, errored, _logs = function._invoke_lambda(event, request_id=request_id)
     if errored and function.dead_letter_target_arn:
         _send_to_dead_letter_queue(function.dead_letter_target_arn, event, request_id, payload)
 
@@ -313,7 +315,7 @@ def _send_to_dead_letter_queue(target_arn: str, event, request_id: str, error_pa
     """The event unchanged, with the attributes Lambda adds (ErrorCode 200: the invoke itself worked)."""
     from moto.sqs.models import sqs_backends
 
-    _, _, service, region, account_id, queue_name = target_arn.split(":", 5)
+    service, region, account_id, queue_name = target_arn.split(":", 5)[2:]
     if service != "sqs":
         print(f"localaws: dead-letter target {target_arn} is not an SQS queue; event dropped", flush=True)
         return

@@ -71,6 +71,6 @@ def _notification_record(subscription, message, message_id, subject, message_att
 def _invoke_function(function_arn: str, event: dict) -> None:
     from moto.awslambda.utils import get_backend
 
-    _, _, _, region, account_id, _ = function_arn.split(":", 5)
+    region, account_id = function_arn.split(":", 5)[3:5]
     function = get_backend(account_id, region).get_function(function_arn)
     function.invoke(json.dumps(event), {"x-amz-invocation-type": "Event"}, {})
