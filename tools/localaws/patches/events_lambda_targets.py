@@ -18,6 +18,7 @@ import copy
 import json
 
 from .. import runtime
+from .lambda_subprocess_invoke import invoke_async
 
 NAME = "events_lambda_targets"
 PATCHED_SERVICES = ("lambda", "sns")
@@ -50,7 +51,7 @@ def _service(arn: str) -> str:
 def _deliver(target: dict, event: dict, transform_input: bool) -> None:
     payload = _target_input(target, event, transform_input)
     if _service(target["Arn"]) == "lambda":
-        _invoke_function(target["Arn"], payload)
+        invoke_async(target["Arn"], payload)
     else:
         _publish(target["Arn"], payload)
 
@@ -74,17 +75,9 @@ def _target_input(target: dict, event: dict, transform_input: bool):
     return delivered
 
 
-def _invoke_function(function_arn: str, payload) -> None:
-    from moto.awslambda.utils import get_backend
-
-    _, _, _, region, account_id, _ = function_arn.split(":", 5)
-    function = get_backend(account_id, region).get_function(function_arn)
-    function.invoke(json.dumps(payload), {"x-amz-invocation-type": "Event"}, {})
-
-
 def _publish(topic_arn: str, payload) -> None:
     from moto.sns.models import sns_backends
 
-    _, _, _, region, account_id, _ = topic_arn.split(":", 5)
+    region, account_id = topic_arn.split(":", 5)[3:5]
     message = payload if isinstance(payload, str) else json.dumps(payload)
     sns_backends[account_id][region].publish(message, arn=topic_arn)

@@ -325,3 +325,12 @@ def _send_to_dead_letter_queue(target_arn: str, event, request_id: str, error_pa
         "ErrorCode": {"DataType": "Number", "StringValue": "200"},
         "ErrorMessage": {"DataType": "String", "StringValue": error_message},
     })
+
+
+def invoke_async(function_arn: str, payload) -> None:
+    """Invoke a function the way AWS services do (InvocationType Event): EventBridge, SNS."""
+    from moto.awslambda.utils import get_backend
+
+    region, account_id = function_arn.split(":", 5)[3:5]
+    function = get_backend(account_id, region).get_function(function_arn)
+    function.invoke(payload if isinstance(payload, str) else json.dumps(payload), {"x-amz-invocation-type": "Event"}, {})

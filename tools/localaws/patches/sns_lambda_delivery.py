@@ -13,9 +13,8 @@ signed: Signature and SigningCertUrl are placeholders.
 """
 from __future__ import annotations
 
-import json
-
 from .. import runtime
+from .lambda_subprocess_invoke import invoke_async
 
 NAME = "sns_lambda_delivery"
 
@@ -38,7 +37,7 @@ def apply() -> None:
             message = self._parse_message_structure(message, self.protocol)
         record = _notification_record(self, message, message_id, subject, message_attributes,
                                       iso_8601_datetime_with_milliseconds())
-        runtime.in_background(_invoke_function, self.endpoint, {"Records": [record]})
+        runtime.in_background(invoke_async, self.endpoint, {"Records": [record]})
         return None
 
     Subscription.publish = publish
@@ -66,11 +65,3 @@ def _notification_record(subscription, message, message_id, subject, message_att
             "Subject": subject,
         },
     }
-
-
-def _invoke_function(function_arn: str, event: dict) -> None:
-    from moto.awslambda.utils import get_backend
-
-    region, account_id = function_arn.split(":", 5)[3:5]
-    function = get_backend(account_id, region).get_function(function_arn)
-    function.invoke(json.dumps(event), {"x-amz-invocation-type": "Event"}, {})
