@@ -5,6 +5,7 @@ import json
 import time
 import uuid
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -256,3 +257,33 @@ def test_failed_call_emits_no_event(localaws):
             "Rules": [{"ID": "x", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::y"}}]})
     names = [event["detail"]["eventName"] for event in _received(sqs, queue_url, 2, wait_seconds=2)]
     assert names == ["CreateBucket"]
+
+
+# --- s3_expected_bucket_owner ---------------------------------------------------------------
+
+def check_expected_bucket_owner(server) -> None:
+    sts = client_for(server, "sts")
+    credentials = sts.assume_role(RoleArn="arn:aws:iam::111111111111:role/other-account",
+                                  RoleSessionName="other")["Credentials"]
+    other_account_s3 = boto3.client(
+        "s3", region_name=REGION, endpoint_url=server.endpoint_url, aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    theirs = _bucket(other_account_s3, "owner-theirs")
+    ours = _bucket(client_for(server, "s3", REGION), "owner-ours")
+    s3 = client_for(server, "s3", REGION)
+    assert s3.head_bucket(Bucket=ours, ExpectedBucketOwner="123456789012")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    with pytest.raises(ClientError) as error:
+        s3.head_bucket(Bucket=theirs, ExpectedBucketOwner="123456789012")
+    assert error.value.response["Error"]["Code"] == "403"
+    with pytest.raises(ClientError) as error:
+        s3.get_bucket_versioning(Bucket=ours, ExpectedBucketOwner="999999999999")
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_expected_bucket_owner_is_enforced(localaws):
+    check_expected_bucket_owner(localaws)
+
+
+def test_without_patch_expected_bucket_owner_is_ignored(localaws_without):
+    with pytest.raises(pytest.fail.Exception):
+        check_expected_bucket_owner(localaws_without("s3_expected_bucket_owner"))

@@ -11,6 +11,7 @@ import importlib
 PATCH_MODULES = (
     "s3_replication_roundtrip",
     "s3_bucket_subresources",
+    "s3_expected_bucket_owner",
     "lambda_subprocess_invoke",
     "events_target_payload",
     "events_lambda_targets",

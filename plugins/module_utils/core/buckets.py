@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bucket facts and the secure DR bucket: Region, ownership, versioning, object lock, creation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import DRError, error_code, error_message
+from .policies import tls_only_bucket_policy
+from .result import Result
+from .waiting import BUCKET_SETTLING_CODES, retry_while
+
+DISCOVERY_REGION = "us-east-1"  # GetBucketLocation answers for a bucket of any Region from here
+BUCKET_SETTLING_SECONDS = 60
+
+
+def region_of_location(location_constraint: str | None) -> str:
+    """GetBucketLocation reports us-east-1 as no constraint and eu-west-1 as the legacy 'EU'."""
+    if not location_constraint:
+        return "us-east-1"
+    return "eu-west-1" if location_constraint == "EU" else location_constraint
+
+
+def source_bucket_region(clients, bucket: str) -> str:
+    """The Region of a bucket this account must own, or a clear error."""
+    try:
+        location = clients("s3", DISCOVERY_REGION).get_bucket_location(Bucket=bucket)["LocationConstraint"]
+    except Exception as error:
+        code = error_code(error)
+        if code == "NoSuchBucket":
+            raise DRError(f"Source bucket {bucket} does not exist. Check the name, or create it first.",
+                          bucket=bucket, cause=error)
+        if code in ("AccessDenied", "AllAccessDisabled"):
+            raise DRError(f"Source bucket {bucket} is not readable with these credentials (AccessDenied): it belongs "
+                          "to another account or s3:GetBucketLocation is not allowed.", bucket=bucket, cause=error)
+        raise DRError(f"Cannot find the Region of source bucket {bucket}: {error_message(error)}",
+                      bucket=bucket, cause=error)
+    return region_of_location(location)
+
+
+def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
+    """True when the DR bucket exists in ``region`` and this account owns it; False when it is missing.
+
+    A bucket owned by another account, or in another Region, is an error: replicating into it
+    would either fail later or send the data somewhere the user did not ask for.
+    """
+    try:
+        response = s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=account_id)
+    except Exception as error:
+        code = error_code(error)
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise DRError(f"DR bucket {bucket} exists but is not owned by account {account_id} (or is not readable "
+                          "with these credentials). Choose another dest_bucket or dest_suffix; for a DR bucket in "
+                          "another account, set dest_account.", bucket=bucket, region=region, cause=error)
+        raise DRError(f"Cannot check DR bucket {bucket}: {error_message(error)}", bucket=bucket, region=region,
+                      cause=error)
+    actual = response.get("BucketRegion") or region_of_location(
+        s3.get_bucket_location(Bucket=bucket)["LocationConstraint"])
+    if actual != region:
+        raise DRError(f"DR bucket {bucket} exists in {actual}, not in the DR Region {region}. Choose another "
+                      "dest_bucket, or set dest_region to {actual}.".replace("{actual}", actual),
+                      bucket=bucket, region=region)
+    return True
+
+
+def versioning_status(s3, bucket: str) -> str:
+    """Enabled, Suspended, or Disabled (never enabled)."""
+    return s3.get_bucket_versioning(Bucket=bucket).get("Status") or "Disabled"
+
+
+def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode: bool) -> str:
+    """Enable versioning (never suspend it). Returns the status after."""
+    if current == "Enabled":
+        return current
+    result.record(f"enable versioning on {bucket}")
+    if not check_mode:
+        retry_while(lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+                    BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"enable versioning on {bucket}")
+    return "Enabled"
+
+
+def object_lock_enabled(s3, bucket: str) -> bool:
+    try:
+        configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    except Exception as error:
+        if error_code(error) == "ObjectLockConfigurationNotFoundError":
+            return False
+        raise
+    return configuration.get("ObjectLockEnabled") == "Enabled"
+
+
+def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, object_lock: bool,
+                         result: Result, check_mode: bool) -> None:
+    """Create a DR bucket locked down by default.
+
+    Public access blocked, object ownership BucketOwnerEnforced (ACLs off), default encryption
+    (SSE-S3, or SSE-KMS with ``kms_key_id``), a TLS-only bucket policy, versioning on, and
+    Object Lock when the source has it (it can only be turned on at creation).
+    """
+    result.record(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""))
+    for step in ("block public access", "set default encryption", "put TLS-only bucket policy", "enable versioning"):
+        result.actions.append(f"{step} on {bucket}")
+    if check_mode:
+        return
+    create: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
+    if region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    if object_lock:
+        create["ObjectLockEnabledForBucket"] = True
+    try:
+        s3.create_bucket(**create)
+    except Exception as error:
+        if error_code(error) == "BucketAlreadyExists":
+            raise DRError(f"DR bucket name {bucket} is taken by another AWS account. Choose another dest_bucket or "
+                          "dest_suffix.", bucket=bucket, region=region, cause=error)
+        raise
+
+    def settled(call, what):
+        retry_while(call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{what} on new bucket {bucket}")
+
+    settled(lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}),
+        "block public access")
+    rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    if kms_key_id:
+        rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id},
+                "BucketKeyEnabled": True}
+    settled(lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}),
+            "set default encryption")
+    settled(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_bucket_policy(bucket))),
+            "put TLS-only bucket policy")
+    settled(lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+            "enable versioning")
+
+
+def default_kms_key(s3, bucket: str) -> str | None:
+    """The KMS key of the bucket's default encryption, if it uses one."""
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    except Exception as error:
+        if error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
+            return None
+        raise
+    for rule in rules:
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm", "").startswith("aws:kms") and default.get("KMSMasterKeyID"):
+            return default["KMSMasterKeyID"]
+    return None

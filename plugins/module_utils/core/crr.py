@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Cross-Region replication for one bucket: DR bucket, versioning, role, merged rules.
+
+``apply_crr(clients, spec, check_mode)`` is what the module, the pipeline's Lambda and fleet runs
+call. It reads first, writes only what differs, and in check mode writes nothing while returning
+the same Result.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import buckets, iam, replication
+from .errors import DRError, error_code, error_message
+from .naming import bucket_name_problem, dr_bucket_name, role_name_for
+from .policies import replication_role_policy, replication_trust_policy
+from .result import Result
+from .waiting import retry_while
+
+LOG = logging.getLogger(__name__)
+
+# S3 may refuse a configuration naming a role IAM created seconds ago: IAM is eventually consistent.
+ROLE_NOT_READY_CODES = ("InvalidArgument", "InvalidRequest", "AccessDenied")
+
+
+@dataclass
+class CrrSpec:
+    source_bucket: str
+    dest_region: str
+    dest_bucket: str | None = None
+    dest_suffix: str = "-dr"
+    create_dest_bucket: bool = True
+    dest_kms_key_id: str | None = None
+    role_arn: str | None = None
+    role_name: str | None = None
+    rules: list[dict[str, Any]] | None = None
+    purge_rules: bool = False
+    allow_role_change: bool = False
+    dest_account: str | None = None
+    owner_override: bool = False
+    source_kms_key_ids: list[str] = field(default_factory=list)
+    state: str = "present"
+    role_propagation_timeout: int = 120
+
+    @property
+    def resolved_dest_bucket(self) -> str:
+        return self.dest_bucket or dr_bucket_name(self.source_bucket, self.dest_suffix)
+
+    @property
+    def resolved_rules(self) -> list[dict[str, Any]]:
+        return self.rules if self.rules else replication.default_rules()
+
+
+def spec_problems(spec: CrrSpec) -> list[str]:
+    """Everything wrong with the spec, found before any AWS call."""
+    problems = []
+    source_problem = bucket_name_problem(spec.source_bucket)
+    if source_problem:
+        problems.append(f"source_bucket {spec.source_bucket!r} is not a valid bucket name: it {source_problem}")
+    if spec.dest_bucket is not None:
+        dest_problem = bucket_name_problem(spec.dest_bucket)
+        if dest_problem:
+            problems.append(f"dest_bucket {spec.dest_bucket!r} is not a valid bucket name: it {dest_problem}")
+    elif not source_problem:
+        derived_problem = bucket_name_problem(spec.resolved_dest_bucket)
+        if derived_problem:
+            problems.append(f"the DR bucket name {spec.resolved_dest_bucket!r} derived with dest_suffix "
+                            f"{spec.dest_suffix!r} is not valid: it {derived_problem}; set dest_bucket or dest_suffix")
+    if spec.resolved_dest_bucket == spec.source_bucket:
+        problems.append(f"dest_bucket is the source bucket {spec.source_bucket}; a bucket cannot be its own DR copy")
+    if spec.role_arn and spec.role_name:
+        problems.append("give role_arn (a role you manage) or role_name (a role this module manages), not both")
+    if spec.state == "present":
+        problems.extend(replication.rules_problems(spec.resolved_rules, spec.owner_override, spec.dest_account))
+    return problems
+
+
+def apply_crr(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
+    problems = spec_problems(spec)
+    if problems:
+        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
+                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+    if spec.state == "absent":
+        return remove_rules(clients, spec, check_mode)
+    return enable_replication(clients, spec, check_mode)
+
+
+def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
+    result = Result()
+    try:
+        _enable(clients, spec, check_mode, result)
+    except DRError as error:
+        error.done = list(result.actions) if not check_mode else []
+        raise
+    except Exception as error:  # an AWS error we did not foresee: still name the bucket and the steps done
+        raise DRError(f"Bucket {spec.source_bucket}: {error_message(error)} ({error_code(error) or type(error).__name__}).",
+                      bucket=spec.source_bucket, done=[] if check_mode else result.actions, cause=error) from error
+    return result
+
+
+def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
+    source, dest = spec.source_bucket, spec.resolved_dest_bucket
+    account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
+    source_region = buckets.source_bucket_region(clients, source)
+    source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
+    dest_in_other_account = bool(spec.dest_account) and spec.dest_account != account_id
+
+    source_versioning = buckets.versioning_status(source_s3, source)
+    source_object_lock = buckets.object_lock_enabled(source_s3, source)
+    if dest_in_other_account:
+        # That account creates and guards its bucket; we can neither see nor change it.
+        dest_exists, dest_versioning = None, None
+    else:
+        dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
+        dest_versioning = buckets.versioning_status(dest_s3, dest) if dest_exists else "Disabled"
+        if dest_exists and source_object_lock and not buckets.object_lock_enabled(dest_s3, dest):
+            raise DRError(f"Source bucket {source} uses Object Lock but DR bucket {dest} in {spec.dest_region} does "
+                          "not, and Object Lock can only be enabled when a bucket is created. Use a new dest_bucket "
+                          "(it will be created with Object Lock) or enable Object Lock on the DR bucket.",
+                          bucket=source, region=source_region)
+        if not dest_exists and not spec.create_dest_bucket:
+            raise DRError(f"DR bucket {dest} does not exist in {spec.dest_region} and create_dest_bucket is false. "
+                          "Create it, or set create_dest_bucket: true.", bucket=source, region=source_region)
+    existing = _replication_configuration(source_s3, source)
+
+    result.before = {
+        "source_bucket": source, "source_region": source_region, "source_versioning": source_versioning,
+        "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": dest_exists,
+        "dest_versioning": dest_versioning, "replication": replication.normalize_configuration(existing),
+    }
+
+    desired_rules = [replication.api_rule(rule, dest, spec.dest_account, spec.owner_override, rule.get("priority"))
+                     for rule in spec.resolved_rules]
+    existing_rules = (existing or {}).get("Rules", [])
+    foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
+    role_arn = spec.role_arn  # None: the managed role, decided after the checks that need no write
+    if spec.role_arn and existing and existing.get("Role") != spec.role_arn and foreign_rules \
+            and not spec.purge_rules and not spec.allow_role_change:
+        raise _role_change_error(source, existing["Role"], spec.role_arn, foreign_rules)
+
+    # Writes, in the order that leaves the safest state if one fails.
+    if dest_exists is False:
+        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, source_object_lock,
+                                     result, check_mode)
+        dest_versioning = "Enabled"
+    elif dest_exists:
+        dest_versioning = buckets.ensure_versioning(dest_s3, dest, dest_versioning, result, check_mode)
+    source_versioning = buckets.ensure_versioning(source_s3, source, source_versioning, result, check_mode)
+
+    role_created = False
+    if role_arn is None:
+        role_name = spec.role_name or role_name_for(source)
+        policy = replication_role_policy(
+            source, source_region, dest, spec.dest_region,
+            source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
+            replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
+            owner_override=spec.owner_override)
+        role_arn, role_created = iam.ensure_role(
+            clients("iam", source_region), account_id, role_name, replication_trust_policy(account_id, source),
+            policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode)
+        if existing and existing.get("Role") != role_arn and foreign_rules and not spec.purge_rules \
+                and not spec.allow_role_change:
+            raise _role_change_error(source, existing["Role"], role_arn, foreign_rules)
+
+    merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
+    desired_configuration = {"Role": role_arn, "Rules": merged}
+    if replication.normalize_configuration(existing) != replication.normalize_configuration(desired_configuration):
+        upgraded = [rule["ID"] for rule in existing_rules if replication.is_legacy_rule(rule)
+                    and rule.get("ID") not in {r["ID"] for r in desired_rules} and not spec.purge_rules]
+        if upgraded:
+            result.warnings.append(f"Bucket {source}: legacy (V1) replication rules {', '.join(upgraded)} were "
+                                   "rewritten as equivalent V2 rules, because S3 does not allow mixing the two.")
+        result.record(f"put replication configuration on {source} ({len(merged)} rule(s) -> {dest})")
+        if not check_mode:
+            _put_replication(source_s3, source, desired_configuration, role_created, spec.role_propagation_timeout,
+                             result)
+        after_configuration = desired_configuration
+    else:
+        after_configuration = existing
+
+    result.after = {
+        **result.before, "source_versioning": source_versioning, "dest_versioning": dest_versioning,
+        "dest_bucket_exists": True if dest_exists is not None else None,
+        "replication": replication.normalize_configuration(after_configuration),
+    }
+    result.data = {
+        "source_bucket": source, "source_region": source_region, "dest_bucket": dest, "dest_region": spec.dest_region,
+        "role_arn": role_arn, "replication_configuration": after_configuration,
+    }
+
+
+def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
+    """Remove the named rules; the whole configuration only when no other rule is left.
+
+    Never deletes a bucket, versioning, a role or data.
+    """
+    result = Result()
+    source = spec.source_bucket
+    source_region = buckets.source_bucket_region(clients, source)
+    source_s3 = clients("s3", source_region)
+    existing = _replication_configuration(source_s3, source)
+    names = {rule["id"] for rule in spec.resolved_rules}
+    remaining = [rule for rule in (existing or {}).get("Rules", []) if rule.get("ID") not in names]
+    result.before = {"source_bucket": source, "replication": replication.normalize_configuration(existing)}
+    after = existing
+    if existing and len(remaining) < len(existing["Rules"]):
+        removed = sorted(names & {rule.get("ID") for rule in existing["Rules"]})
+        if remaining:
+            after = {"Role": existing["Role"], "Rules": remaining}
+            result.record(f"remove replication rule(s) {', '.join(removed)} from {source}")
+            if not check_mode:
+                source_s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=after)
+        else:
+            after = None
+            result.record(f"delete the replication configuration of {source} (its last rule(s) {', '.join(removed)})")
+            if not check_mode:
+                source_s3.delete_bucket_replication(Bucket=source)
+    result.after = {"source_bucket": source, "replication": replication.normalize_configuration(after)}
+    result.data = {"source_bucket": source, "source_region": source_region, "replication_configuration": after,
+                   "role_arn": (after or {}).get("Role")}
+    return result
+
+
+def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
+    try:
+        return s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
+    except Exception as error:
+        if error_code(error) == "ReplicationConfigurationNotFoundError":
+            return None
+        raise
+
+
+def _put_replication(s3, bucket, configuration, role_created: bool, timeout: int, result: Result) -> None:
+    def put():
+        s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=configuration)
+
+    if not role_created:
+        retry_while(put, buckets.BUCKET_SETTLING_CODES, buckets.BUCKET_SETTLING_SECONDS, f"replication on {bucket}")
+        return
+    retry_while(put, ROLE_NOT_READY_CODES + buckets.BUCKET_SETTLING_CODES, timeout,
+                f"waiting for new IAM role {configuration['Role']} to be usable by S3 for {bucket}",
+                on_retry=result.warnings.append)
+
+
+def _role_change_error(source, current_role, new_role, foreign_rules) -> DRError:
+    return DRError(
+        f"Bucket {source}: its replication configuration uses role {current_role} and also holds rules this task "
+        f"does not manage ({', '.join(rule.get('ID', '?') for rule in foreign_rules)}). S3 allows one role per "
+        f"bucket, so switching to {new_role} changes how those rules replicate. Set allow_role_change: true to "
+        "accept that, purge_rules: true to drop those rules, or role_arn to keep the current role.", bucket=source)
+
+
+def _source_kms_keys(clients, spec, source_s3, source_region, account_id) -> list[str]:
+    if not any(rule.get("sse_kms_encrypted_objects") for rule in spec.resolved_rules):
+        return []
+    keys = list(spec.source_kms_key_ids)
+    if not keys:
+        default_key = buckets.default_kms_key(source_s3, spec.source_bucket)
+        if default_key is None:
+            raise DRError(f"Bucket {spec.source_bucket}: a rule replicates SSE-KMS objects, but the bucket has no "
+                          "default KMS key and source_kms_key_ids is empty. List the KMS keys that encrypt its "
+                          "objects in source_kms_key_ids.", bucket=spec.source_bucket, region=source_region)
+        keys = [default_key]
+    return [_key_arn(clients, key, source_region, account_id) for key in keys]
+
+
+def _replica_kms_keys(clients, spec, account_id) -> list[str]:
+    keys = [rule["replica_kms_key_id"] for rule in spec.resolved_rules if rule.get("replica_kms_key_id")]
+    if spec.dest_kms_key_id:
+        keys.append(spec.dest_kms_key_id)
+    return [_key_arn(clients, key, spec.dest_region, account_id) for key in keys]
+
+
+def _key_arn(clients, key: str, region: str, account_id: str) -> str:
+    """A KMS key ARN for an IAM policy Resource (aliases and bare IDs do not match there)."""
+    if key.startswith("arn:") and ":key/" in key:
+        return key
+    if key.startswith("arn:") and ":alias/" in key:
+        region = key.split(":")[3]
+    try:
+        return clients("kms", region).describe_key(KeyId=key)["KeyMetadata"]["Arn"]
+    except Exception as error:
+        if not key.startswith(("alias/", "arn:")):
+            return f"arn:aws:kms:{region}:{account_id}:key/{key}"
+        raise DRError(f"KMS key {key} in {region} cannot be resolved to a key ARN ({error_message(error)}). Give the "
+                      "key ARN instead.", region=region, cause=error) from error
+

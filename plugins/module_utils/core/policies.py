@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IAM and bucket policy documents: the least-privilege ones we write, and how they are compared."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+VERSION = "2012-10-17"
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, Any]:
+    """S3 may assume the role, only on behalf of this account's source bucket (no confused deputy)."""
+    return {
+        "Version": VERSION,
+        "Statement": [{
+            "Sid": "S3ReplicationAssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": bucket_arn(source_bucket)},
+            },
+        }],
+    }
+
+
+def replication_role_policy(source_bucket: str, source_region: str, dest_bucket: str, dest_region: str,
+                            source_kms_keys: Iterable[str] = (), replica_kms_keys: Iterable[str] = (),
+                            owner_override: bool = False) -> dict[str, Any]:
+    """What S3 replication needs, scoped to the exact source and DR bucket ARNs and KMS keys."""
+    source, dest = bucket_arn(source_bucket), bucket_arn(dest_bucket)
+    replicate = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
+    if owner_override:
+        replicate.append("s3:ObjectOwnerOverrideToBucketOwner")
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadSourceReplicationConfiguration", "Effect": "Allow",
+         "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [source]},
+        {"Sid": "ReadSourceObjectVersions", "Effect": "Allow",
+         "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+         "Resource": [f"{source}/*"]},
+        {"Sid": "WriteReplicasToDrBucket", "Effect": "Allow", "Action": replicate, "Resource": [f"{dest}/*"]},
+    ]
+    source_kms_keys, replica_kms_keys = sorted(set(source_kms_keys)), sorted(set(replica_kms_keys))
+    if source_kms_keys:
+        statements.append({
+            "Sid": "DecryptSourceObjects", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": source_kms_keys,
+            "Condition": {"StringLike": {"kms:ViaService": f"s3.{source_region}.amazonaws.com",
+                                         "kms:EncryptionContext:aws:s3:arn": [f"{source}/*"]}},
+        })
+    if replica_kms_keys:
+        statements.append({
+            "Sid": "EncryptReplicas", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Resource": replica_kms_keys,
+            "Condition": {"StringLike": {"kms:ViaService": f"s3.{dest_region}.amazonaws.com",
+                                         "kms:EncryptionContext:aws:s3:arn": [f"{dest}/*"]}},
+        })
+    return {"Version": VERSION, "Statement": statements}
+
+
+def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
+    arn = bucket_arn(bucket)
+    return {"Version": VERSION, "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }]}
+
+
+def canonical_policy(policy: str | dict[str, Any] | None) -> str:
+    """A policy as a canonical JSON string: equal for documents IAM or S3 treat as equal."""
+    if policy is None:
+        return ""
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    return json.dumps(_canonical(document), sort_keys=True)
+
+
+def _canonical(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {name: _canonical(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(item) for item in value]
+        if len(items) == 1 and key not in ("Statement",):
+            return items[0]  # "Action": ["x"] means "Action": "x"
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a core function did: changed or not, normalized before/after, the writes it made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Result:
+    changed: bool = False
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    # One line per write made (or, in check mode, that would be made), in order.
+    actions: list[str] = field(default_factory=list)
+    # Values the front door returns to its caller (bucket names, Regions, ARNs, ...).
+    data: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def record(self, action: str) -> None:
+        self.changed = True
+        self.actions.append(action)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.data, "changed": self.changed, "actions": list(self.actions)}

@@ -1,0 +1,428 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: s3_crr_enable
+short_description: Enable S3 cross-Region replication to a DR bucket, for one bucket or a fleet
+version_added: 0.1.0
+description:
+  - Makes an S3 bucket replicate to a disaster-recovery (DR) bucket in another Region.
+  - Creates the DR bucket when it is missing, locked down by default (public access blocked,
+    object ownership C(BucketOwnerEnforced), default encryption, a TLS-only bucket policy,
+    Object Lock when the source uses it).
+  - Enables versioning on both buckets (never suspends it).
+  - Manages a least-privilege replication role scoped to the exact source and DR bucket ARNs
+    and KMS keys, unless O(role_arn) names one you manage.
+  - Merges its rules into the bucket's replication configuration and keeps rules it does not
+    name (O(purge_rules=false)), so it never wipes replication that others set up.
+  - Works on one bucket (O(source_bucket)), a list (O(sources)) or every bucket of a Region
+    carrying some tags (O(source_tags)), with bounded concurrency. One bucket's failure does not
+    stop the others; the task fails at the end, naming each failed bucket and why.
+  - Replication copies only objects written after it is enabled. Existing objects need a backfill.
+  - Supports check mode (nothing is written) and diff mode (replication configuration,
+    versioning and DR bucket existence, before and after).
+author:
+  - resilience.s3_dr maintainers
+options:
+  source_bucket:
+    description:
+      - The bucket to replicate. Its Region is discovered.
+      - Exactly one of O(source_bucket), O(sources) and O(source_tags) is required.
+    type: str
+  sources:
+    description:
+      - A fleet of buckets to replicate, each with an optional DR bucket name of its own.
+    type: list
+    elements: dict
+    suboptions:
+      source_bucket:
+        description: The bucket to replicate.
+        type: str
+        required: true
+      dest_bucket:
+        description: Its DR bucket. Default is the source name followed by O(dest_suffix).
+        type: str
+  source_tags:
+    description:
+      - Select the fleet by tags - every bucket of O(source_region) that carries all of these tags.
+    type: dict
+  source_region:
+    description:
+      - The Region whose buckets O(source_tags) selects. Required with O(source_tags).
+    type: str
+  dest_region:
+    description:
+      - The DR Region, where the DR bucket lives.
+    type: str
+    required: true
+  dest_bucket:
+    description:
+      - The DR bucket for O(source_bucket).
+      - Default is O(source_bucket) followed by O(dest_suffix). When that is longer than 63
+        characters, the source part is shortened and an 8-character hash of the full name is put
+        before the suffix (C(<source cut>-<sha256[:8]><suffix>)), so the name stays unique and the
+        same on every run.
+      - An invalid bucket name is an error before anything is written.
+    type: str
+  dest_suffix:
+    description:
+      - Suffix appended to the source bucket name to derive the DR bucket name.
+    type: str
+    default: "-dr"
+  create_dest_bucket:
+    description:
+      - Create the DR bucket when it does not exist. When V(false), a missing DR bucket is an error.
+    type: bool
+    default: true
+  dest_kms_key_id:
+    description:
+      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates.
+        Default is SSE-S3.
+    type: str
+  dest_account:
+    description:
+      - The account that owns the DR bucket, when it is not this account. The DR bucket is then not
+        created, inspected or versioned by this module; that account must do it and allow this
+        account's replication role in its bucket policy.
+    type: str
+  owner_override:
+    description:
+      - Make O(dest_account) the owner of the replicas (C(AccessControlTranslation)).
+      - Requires O(dest_account).
+    type: bool
+    default: false
+  role_arn:
+    description:
+      - A replication role you manage. Mutually exclusive with O(role_name).
+    type: str
+  role_name:
+    description:
+      - The name of the replication role this module manages. Default is C(s3-crr-<source bucket>)
+        (shortened with a hash when longer than 64 characters).
+      - Not allowed with O(sources) or O(source_tags), where each bucket gets its own role.
+      - A role created by this run may not be usable by S3 at once; the module retries, bounded by
+        O(role_propagation_timeout), and reports each retry as a warning.
+    type: str
+  role_propagation_timeout:
+    description:
+      - Seconds to keep retrying when S3 does not yet accept a role created by this run.
+    type: int
+    default: 120
+  source_kms_key_ids:
+    description:
+      - KMS keys that encrypt the source objects, for rules with O(rules[].sse_kms_encrypted_objects).
+        Default is the source bucket's default encryption key.
+      - The replication role may decrypt with them only through S3 in the source Region.
+    type: list
+    elements: str
+    default: []
+  rules:
+    description:
+      - The replication rules this task manages, by O(rules[].id).
+      - Default is one rule V(dr) for the whole bucket that replicates delete markers.
+      - Invalid combinations are errors before anything is written.
+    type: list
+    elements: dict
+    suboptions:
+      id:
+        description: Rule ID, unique in the bucket's configuration.
+        type: str
+        required: true
+      priority:
+        description:
+          - Rule priority (higher wins when rules overlap). Default keeps the rule's current
+            priority, or takes the lowest number no other rule uses.
+        type: int
+      status:
+        description: Whether the rule is active.
+        type: str
+        choices: [enabled, disabled]
+        default: enabled
+      prefix:
+        description: Replicate only keys with this prefix.
+        type: str
+      tags:
+        description:
+          - Replicate only objects with all of these tags. With O(rules[].prefix), both must match.
+          - S3 cannot replicate delete markers for rules with tags.
+        type: dict
+      delete_marker_replication:
+        description:
+          - Replicate delete markers. Default is V(true) for rules without tags, V(false) with tags.
+        type: bool
+      storage_class:
+        description: Storage class of the replicas. Default is the source object's class.
+        type: str
+        choices: [STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER,
+                  DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW, EXPRESS_ONEZONE, FSX_OPENZFS]
+      sse_kms_encrypted_objects:
+        description: Also replicate objects encrypted with SSE-KMS. Requires O(rules[].replica_kms_key_id).
+        type: bool
+        default: false
+      replica_kms_key_id:
+        description: The KMS key in O(dest_region) that encrypts the replicas of SSE-KMS objects.
+        type: str
+      replica_modifications:
+        description: Replicate metadata changes made to replicas back (for two-way replication).
+        type: bool
+        default: false
+      replication_time:
+        description: S3 Replication Time Control (15-minute SLA). Requires O(rules[].metrics).
+        type: bool
+        default: false
+      metrics:
+        description: Replication metrics and events (15-minute threshold).
+        type: bool
+        default: false
+  purge_rules:
+    description:
+      - Remove rules this task does not name. By default they are kept.
+    type: bool
+    default: false
+  allow_role_change:
+    description:
+      - Allow a different role on a configuration that holds rules this task does not manage.
+        S3 has one role per bucket configuration, so this changes how those rules replicate.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) enables replication. V(absent) removes the rules named in O(rules) (default
+        V(dr)), and the whole configuration only when no other rule is left. V(absent) never
+        deletes a bucket, versioning, the role or data.
+    type: str
+    choices: [present, absent]
+    default: present
+  concurrency:
+    description:
+      - How many buckets of a fleet are worked on at once.
+    type: int
+    default: 16
+notes:
+  - "Permissions (present): C(sts:GetCallerIdentity); on the source bucket C(s3:GetBucketLocation),
+    C(s3:GetBucketVersioning), C(s3:PutBucketVersioning), C(s3:GetReplicationConfiguration),
+    C(s3:PutReplicationConfiguration), C(s3:GetBucketObjectLockConfiguration),
+    C(s3:GetEncryptionConfiguration); on the DR bucket C(s3:ListBucket) (HeadBucket), C(s3:CreateBucket),
+    C(s3:PutBucketPublicAccessBlock), C(s3:PutEncryptionConfiguration), C(s3:PutBucketPolicy),
+    C(s3:PutBucketOwnershipControls), C(s3:GetBucketVersioning), C(s3:PutBucketVersioning),
+    C(s3:GetBucketObjectLockConfiguration); for the managed role C(iam:GetRole), C(iam:CreateRole),
+    C(iam:TagRole), C(iam:UpdateAssumeRolePolicy), C(iam:GetRolePolicy), C(iam:PutRolePolicy),
+    C(iam:PassRole); C(kms:DescribeKey) for keys given as aliases; C(s3:ListAllMyBuckets) and
+    C(s3:GetBucketTagging) for O(source_tags)."
+  - The managed role's trust policy lets only C(s3.amazonaws.com) assume it, and only for this
+    account's source bucket (C(aws:SourceAccount), C(aws:SourceArn)).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Replicate one bucket to its DR copy in eu-central-1 (bucket app-data-dr is created)
+  resilience.s3_dr.s3_crr_enable:
+    source_bucket: app-data
+    dest_region: eu-central-1
+
+- name: Replicate SSE-KMS objects, encrypting the DR bucket and the replicas with DR-Region keys
+  resilience.s3_dr.s3_crr_enable:
+    source_bucket: payments-ledger
+    dest_region: us-west-2
+    dest_kms_key_id: arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+    rules:
+      - id: dr
+        sse_kms_encrypted_objects: true
+        replica_kms_key_id: arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+        replication_time: true
+        metrics: true
+
+- name: Only the reports/ prefix and objects tagged tier=gold, to STANDARD_IA replicas
+  resilience.s3_dr.s3_crr_enable:
+    source_bucket: analytics
+    dest_region: eu-west-1
+    rules:
+      - id: gold-reports
+        prefix: reports/
+        tags:
+          tier: gold
+        storage_class: STANDARD_IA
+
+- name: Every bucket of us-east-1 tagged dr=true, 32 at a time
+  resilience.s3_dr.s3_crr_enable:
+    source_tags:
+      dr: "true"
+    source_region: us-east-1
+    dest_region: us-west-2
+    concurrency: 32
+  register: fleet
+
+- name: Show what happened to each bucket
+  ansible.builtin.debug:
+    msg: "{{ fleet.results | map(attribute='source_bucket') | list }}"
+
+- name: Stop replicating (removes the rule dr; buckets, versioning and data stay)
+  resilience.s3_dr.s3_crr_enable:
+    source_bucket: app-data
+    dest_region: eu-central-1
+    state: absent
+"""
+
+RETURN = r"""
+source_bucket:
+  description: The source bucket (single-bucket runs).
+  returned: when O(source_bucket) is given
+  type: str
+  sample: app-data
+source_region:
+  description: The Region of the source bucket.
+  returned: when O(source_bucket) is given
+  type: str
+  sample: us-east-1
+dest_bucket:
+  description: The DR bucket.
+  returned: when O(source_bucket) is given and O(state=present)
+  type: str
+  sample: app-data-dr
+dest_region:
+  description: The DR Region.
+  returned: when O(source_bucket) is given and O(state=present)
+  type: str
+  sample: eu-central-1
+role_arn:
+  description: The replication role.
+  returned: when O(source_bucket) is given
+  type: str
+  sample: arn:aws:iam::111122223333:role/service-role/s3-crr-app-data
+replication_configuration:
+  description: The bucket's replication configuration after the run (in check mode, what it would be), as the S3 API shapes it.
+  returned: when O(source_bucket) is given
+  type: dict
+  sample:
+    Role: arn:aws:iam::111122223333:role/service-role/s3-crr-app-data
+    Rules:
+      - ID: dr
+        Priority: 0
+        Status: Enabled
+        Filter: {}
+        DeleteMarkerReplication:
+          Status: Enabled
+        Destination:
+          Bucket: arn:aws:s3:::app-data-dr
+actions:
+  description: The writes made (in check mode, the writes that would be made), in order.
+  returned: when O(source_bucket) is given
+  type: list
+  elements: str
+  sample: ["create DR bucket app-data-dr in eu-central-1", "enable versioning on app-data"]
+results:
+  description: One entry per bucket of a fleet, with the keys above plus C(failed) and C(msg).
+  returned: when O(sources) or O(source_tags) is given
+  type: list
+  elements: dict
+failed_buckets:
+  description: The buckets of a fleet that failed.
+  returned: when O(sources) or O(source_tags) is given
+  type: list
+  elements: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import CrrSpec, apply_crr
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import buckets_with_tags, run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
+from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import fail_with, fleet_return, module_clients
+
+RULE_OPTIONS = dict(
+    id=dict(type="str", required=True),
+    priority=dict(type="int"),
+    status=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
+    prefix=dict(type="str"),
+    tags=dict(type="dict"),
+    delete_marker_replication=dict(type="bool"),
+    storage_class=dict(type="str", choices=list(STORAGE_CLASSES)),
+    sse_kms_encrypted_objects=dict(type="bool", default=False),
+    replica_kms_key_id=dict(type="str"),
+    replica_modifications=dict(type="bool", default=False),
+    replication_time=dict(type="bool", default=False),
+    metrics=dict(type="bool", default=False),
+)
+
+ARGUMENT_SPEC = dict(
+    source_bucket=dict(type="str"),
+    sources=dict(type="list", elements="dict", options=dict(
+        source_bucket=dict(type="str", required=True),
+        dest_bucket=dict(type="str"),
+    )),
+    source_tags=dict(type="dict"),
+    source_region=dict(type="str"),
+    dest_region=dict(type="str", required=True),
+    dest_bucket=dict(type="str"),
+    dest_suffix=dict(type="str", default="-dr"),
+    create_dest_bucket=dict(type="bool", default=True),
+    dest_kms_key_id=dict(type="str"),
+    dest_account=dict(type="str"),
+    owner_override=dict(type="bool", default=False),
+    role_arn=dict(type="str"),
+    role_name=dict(type="str"),
+    role_propagation_timeout=dict(type="int", default=120),
+    source_kms_key_ids=dict(type="list", elements="str", default=[]),
+    rules=dict(type="list", elements="dict", options=RULE_OPTIONS),
+    purge_rules=dict(type="bool", default=False),
+    allow_role_change=dict(type="bool", default=False),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    concurrency=dict(type="int", default=16),
+)
+
+SPEC_FIELDS = ("dest_region", "dest_suffix", "create_dest_bucket", "dest_kms_key_id", "dest_account",
+               "owner_override", "role_arn", "role_name", "role_propagation_timeout", "source_kms_key_ids", "rules",
+               "purge_rules", "allow_role_change", "state")
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("source_bucket", "sources", "source_tags"), ("role_arn", "role_name")],
+        required_one_of=[("source_bucket", "sources", "source_tags")],
+        required_by={"source_tags": "source_region", "dest_bucket": "source_bucket", "role_name": "source_bucket"},
+    )
+    params = module.params
+    if params["concurrency"] < 1:
+        module.fail_json(msg="concurrency must be 1 or more")
+    clients = module_clients(module)
+    common = {name: params[name] for name in SPEC_FIELDS}
+
+    if params["source_bucket"]:
+        try:
+            result = apply_crr(clients, CrrSpec(source_bucket=params["source_bucket"], dest_bucket=params["dest_bucket"],
+                                                **common), check_mode=module.check_mode)
+        except DRError as error:
+            fail_with(module, error)
+        for warning in result.warnings:
+            module.warn(warning)
+        module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
+
+    if params["sources"]:
+        dest_names = {item["source_bucket"]: item["dest_bucket"] for item in params["sources"]}
+    else:
+        try:
+            selected = buckets_with_tags(clients, params["source_region"], params["source_tags"], params["concurrency"])
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            module.fail_json_aws(error, msg=f"Cannot list the buckets of {params['source_region']} tagged "
+                                            f"{params['source_tags']}")
+        dest_names = dict.fromkeys(selected)
+
+    outcomes = run_fleet(
+        dest_names,
+        lambda bucket: apply_crr(clients, CrrSpec(source_bucket=bucket, dest_bucket=dest_names[bucket], **common),
+                                 check_mode=module.check_mode),
+        params["concurrency"])
+    fleet_return(module, outcomes)
+
+
+if __name__ == "__main__":
+    main()
