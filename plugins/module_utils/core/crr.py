@@ -94,6 +94,8 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Resu
         _enable(clients, spec, check_mode, result)
     except DRError as error:
         error.done = list(result.actions) if not check_mode else []
+        if spec.source_bucket not in error.message:
+            error.message = f"Bucket {spec.source_bucket}: {error.message}"
         raise
     except Exception as error:  # an AWS error we did not foresee: still name the bucket and the steps done
         raise DRError(f"Bucket {spec.source_bucket}: {error_message(error)} ({error_code(error) or type(error).__name__}).",

@@ -149,8 +149,10 @@ def merge_rules(existing: list[dict[str, Any]], desired: list[dict[str, Any]], p
     upgraded = []
     for rule in kept:
         if is_legacy_rule(rule):
-            priority = next(number for number in range(len(taken) + 1) if number not in taken)
-            taken.add(priority)
+            priority = rule.get("Priority")
+            if priority is None:
+                priority = next(number for number in range(len(taken) + 1) if number not in taken)
+                taken.add(priority)
             rule = upgrade_legacy_rule(rule, priority)
         upgraded.append(rule)
     return sorted(upgraded + merged, key=lambda rule: rule["ID"])
