@@ -26,7 +26,7 @@ description:
   - Supports check mode (nothing is written) and diff mode (replication configuration,
     versioning and DR bucket existence, before and after).
 author:
-  - resilience.s3_dr maintainers
+  - resilience.s3_dr maintainers (@resilience)
 options:
   source_bucket:
     description:
@@ -369,7 +369,7 @@ ARGUMENT_SPEC = dict(
     role_arn=dict(type="str"),
     role_name=dict(type="str"),
     role_propagation_timeout=dict(type="int", default=120),
-    source_kms_key_ids=dict(type="list", elements="str", default=[]),
+    source_kms_key_ids=dict(type="list", elements="str", default=[], no_log=False),
     rules=dict(type="list", elements="dict", options=RULE_OPTIONS),
     purge_rules=dict(type="bool", default=False),
     allow_role_change=dict(type="bool", default=False),

@@ -291,7 +291,7 @@ def test_fleet_of_50_with_2_broken_buckets(localaws, run_playbook, aws_client):
     result = crr(run_playbook, source_tags={"fleet": fleet_tag}, source_region=SOURCE_REGION, dest_region=DR_REGION)
     assert result.get("failed") is True
     assert sorted(result["failed_buckets"]) == sorted([taken_elsewhere, wrong_region])
-    assert f"2 of 50 buckets failed" in result["msg"]
+    assert "2 of 50 buckets failed" in result["msg"]
     assert taken_elsewhere in result["msg"] and "not owned by account" in result["msg"]
     assert wrong_region in result["msg"] and "ap-south-1" in result["msg"]
     assert len(result["results"]) == 50

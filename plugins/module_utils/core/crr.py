@@ -289,4 +289,3 @@ def _key_arn(clients, key: str, region: str, account_id: str) -> str:
             return f"arn:aws:kms:{region}:{account_id}:key/{key}"
         raise DRError(f"KMS key {key} in {region} cannot be resolved to a key ARN ({error_message(error)}). Give the "
                       "key ARN instead.", region=region, cause=error) from error
-
