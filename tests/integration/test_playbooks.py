@@ -1,0 +1,61 @@
+"""The user-facing playbooks, run as users run them (from the repository root)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+SOURCE_REGION, DR_REGION = "ap-northeast-1", "ap-southeast-1"
+
+
+def _tagged_bucket(aws_client, tag_value: str) -> str:
+    name = f"pb-{uuid.uuid4().hex[:10]}"
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "drtest", "Value": tag_value}]})
+    return name
+
+
+def test_dr_setup_reports_tagged_buckets_and_changes_nothing(localaws, run_playbook, aws_client):
+    tag_value = uuid.uuid4().hex[:8]
+    bucket = _tagged_bucket(aws_client, tag_value)
+    localaws.start_recording()
+    run = run_playbook("playbooks/dr_setup.yml", extra_vars={
+        "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
+        "dr_trigger_tag_key": "drtest", "dr_trigger_tag_value": tag_value})
+    assert run.rc == 0, run
+    assert run.recap["localhost"]["changed"] == 0
+    report = run.task_results("Report what was done and what is not done yet")[0]["msg"]
+    assert f"Buckets tagged drtest={tag_value} in {SOURCE_REGION}: {bucket}." in report
+    assert any(line.startswith("NOT DONE YET") for line in report)
+    assert [call for call in localaws.recorded_calls() if call.is_write] == []
+
+
+@pytest.mark.parametrize("selection", ["by tag", "by list"])
+def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aws_client):
+    tag_value = uuid.uuid4().hex[:8]
+    buckets = [_tagged_bucket(aws_client, tag_value) for _ in range(3)]
+    untouched = _tagged_bucket(aws_client, "other")
+    extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
+                  "dr_trigger_tag_key": "drtest", "dr_trigger_tag_value": tag_value}
+    if selection == "by list":
+        extra_vars["dr_buckets"] = buckets[:2]
+        buckets, untouched_too = buckets[:2], buckets[2]
+    else:
+        untouched_too = untouched
+
+    first = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
+    assert first.rc == 0, first
+    assert first.recap["localhost"]["changed"] == 1
+    for bucket in buckets:
+        rules = aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
+        assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
+        assert aws_client("s3", DR_REGION).get_bucket_location(Bucket=f"{bucket}-dr")["LocationConstraint"] == DR_REGION
+    for bucket in {untouched, untouched_too}:
+        with pytest.raises(ClientError):
+            aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)
+
+    second = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
+    assert second.rc == 0, second
+    assert second.recap["localhost"]["changed"] == 0
