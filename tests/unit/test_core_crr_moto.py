@@ -1,0 +1,74 @@
+"""The replication core in-process on moto: retries for a new role, check mode, errors with steps done."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from plugins.module_utils.core import waiting
+from plugins.module_utils.core.clients import boto3_clients
+from plugins.module_utils.core.crr import CrrSpec, apply_crr
+from plugins.module_utils.core.errors import DRError
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)  # retries without waiting
+    with mock_aws():
+        clients = boto3_clients(boto3.session.Session())
+        clients("s3", "eu-west-1").create_bucket(Bucket="src", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        yield clients
+
+
+class FlakyReplicationPut:
+    """An S3 client whose PutBucketReplication fails like S3 does while IAM has not propagated a new role."""
+
+    def __init__(self, client, failures: int):
+        self._client, self.failures, self.calls = client, failures, 0
+
+    def put_bucket_replication(self, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ClientError({"Error": {"Code": "InvalidRequest", "Message": "Role is not valid"}},
+                              "PutBucketReplication")
+        return self._client.put_bucket_replication(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_new_role_is_retried_until_s3_accepts_it(aws):
+    flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=2)
+    clients = lambda service, region: flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+    result = apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert flaky.calls == 3
+    assert len(result.warnings) == 2 and "waiting for new IAM role" in result.warnings[0]
+    assert aws("s3", "eu-west-1").get_bucket_replication(Bucket="src")["ReplicationConfiguration"]["Rules"]
+
+
+def test_role_retries_are_bounded_and_the_error_names_steps_done(aws):
+    flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=1000)
+    clients = lambda service, region: flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+    with pytest.raises(DRError) as error:
+        apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2", role_propagation_timeout=5))
+    assert 1 < flaky.calls < 10
+    message = str(error.value)
+    assert message.startswith("Bucket src:") and "InvalidRequest" in message
+    assert "Steps already done: create DR bucket src-dr in us-west-2" in message
+    assert "create IAM role s3-crr-src" in message
+
+
+def test_check_mode_returns_the_same_plan_and_writes_nothing(aws):
+    planned = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"), check_mode=True)
+    assert planned.changed
+    assert [bucket["Name"] for bucket in aws("s3", "us-west-2").list_buckets()["Buckets"]] == ["src"]
+    with pytest.raises(ClientError):
+        aws("iam", "us-east-1").get_role(RoleName="s3-crr-src")
+    done = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert done.actions == planned.actions
+    assert done.after["replication"] == planned.after["replication"]
