@@ -6,12 +6,64 @@ from __future__ import annotations
 
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags
+
+# Options of doc fragment resilience.s3_dr.bucket_selection.
+BUCKET_SELECTION_SPEC = dict(
+    source_bucket=dict(type="str"),
+    dest_bucket=dict(type="str"),
+    sources=dict(type="list", elements="dict", aliases=["pairs"], options=dict(
+        source_bucket=dict(type="str", required=True),
+        dest_bucket=dict(type="str"),
+    )),
+    source_tags=dict(type="dict"),
+    source_region=dict(type="str"),
+    dest_region=dict(type="str", required=True),
+    dest_suffix=dict(type="str", default="-dr"),
+    concurrency=dict(type="int", default=16),
+)
+BUCKET_SELECTION_RULES = dict(
+    mutually_exclusive=[("source_bucket", "sources", "source_tags")],
+    required_one_of=[("source_bucket", "sources", "source_tags")],
+    required_by={"source_tags": "source_region", "dest_bucket": "source_bucket"},
+)
+
+CATEGORY_NAMES = ["ownership-controls", "acl", "public-access-block", "policy", "encryption", "versioning",
+                  "object-lock", "lifecycle", "cors", "website", "logging", "notification", "tagging", "accelerate",
+                  "request-payment", "analytics", "metrics", "inventory", "intelligent-tiering"]
+# Options of doc fragment resilience.s3_dr.clone_options.
+CLONE_OPTIONS_SPEC = dict(
+    categories=dict(type="list", elements="str", choices=CATEGORY_NAMES),
+    exclude_categories=dict(type="list", elements="str", choices=CATEGORY_NAMES, default=[]),
+    kms_key_map=dict(type="dict", default={}, no_log=False),
+    notification_target_map=dict(type="dict", default={}),
+    bucket_map=dict(type="dict", default={}),
+    policy_value_map=dict(type="dict", default={}),
+    trigger_tag_key=dict(type="str", default="dr", no_log=False),
+    on_unmapped=dict(type="str", choices=["skip", "fail"], default="skip"),
+    secure_baseline=dict(type="bool", default=True),
+)
 
 
 def module_clients(module) -> ClientFactory:
     """Clients with the module's credentials, profile and endpoint, for any Region the core asks for."""
     return ClientFactory(lambda service, region: module.client(service, region=region, config=retry_config()))
+
+
+def selected_buckets(module, clients) -> dict[str, str | None]:
+    """Source bucket -> its DR bucket name (None: derived from dest_suffix), for whichever selection was given."""
+    params = module.params
+    if params["concurrency"] < 1:
+        module.fail_json(msg="concurrency must be 1 or more")
+    if params["source_bucket"]:
+        return {params["source_bucket"]: params["dest_bucket"]}
+    if params["sources"]:
+        return {item["source_bucket"]: item["dest_bucket"] for item in params["sources"]}
+    try:
+        selected = buckets_with_tags(clients, params["source_region"], params["source_tags"], params["concurrency"])
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        module.fail_json_aws(error, msg=f"Cannot list the buckets of {params['source_region']} tagged {params['source_tags']}")
+    return dict.fromkeys(selected)
 
 
 def fail_with(module, error: DRError, **extra) -> None:

@@ -28,51 +28,6 @@ description:
 author:
   - resilience.s3_dr maintainers (@resilience)
 options:
-  source_bucket:
-    description:
-      - The bucket to replicate. Its Region is discovered.
-      - Exactly one of O(source_bucket), O(sources) and O(source_tags) is required.
-    type: str
-  sources:
-    description:
-      - A fleet of buckets to replicate, each with an optional DR bucket name of its own.
-    type: list
-    elements: dict
-    suboptions:
-      source_bucket:
-        description: The bucket to replicate.
-        type: str
-        required: true
-      dest_bucket:
-        description: Its DR bucket. Default is the source name followed by O(dest_suffix).
-        type: str
-  source_tags:
-    description:
-      - Select the fleet by tags - every bucket of O(source_region) that carries all of these tags.
-    type: dict
-  source_region:
-    description:
-      - The Region whose buckets O(source_tags) selects. Required with O(source_tags).
-    type: str
-  dest_region:
-    description:
-      - The DR Region, where the DR bucket lives.
-    type: str
-    required: true
-  dest_bucket:
-    description:
-      - The DR bucket for O(source_bucket).
-      - Default is O(source_bucket) followed by O(dest_suffix). When that is longer than 63
-        characters, the source part is shortened and an 8-character hash of the full name is put
-        before the suffix (C(<source cut>-<sha256[:8]><suffix>)), so the name stays unique and the
-        same on every run.
-      - An invalid bucket name is an error before anything is written.
-    type: str
-  dest_suffix:
-    description:
-      - Suffix appended to the source bucket name to derive the DR bucket name.
-    type: str
-    default: "-dr"
   create_dest_bucket:
     description:
       - Create the DR bucket when it does not exist. When V(false), a missing DR bucket is an error.
@@ -197,11 +152,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  concurrency:
-    description:
-      - How many buckets of a fleet are worked on at once.
-    type: int
-    default: 16
 notes:
   - "Permissions (present): C(sts:GetCallerIdentity); on the source bucket C(s3:GetBucketLocation),
     C(s3:GetBucketVersioning), C(s3:PutBucketVersioning), C(s3:GetReplicationConfiguration),
@@ -216,6 +166,7 @@ notes:
   - The managed role's trust policy lets only C(s3.amazonaws.com) assume it, and only for this
     account's source bucket (C(aws:SourceAccount), C(aws:SourceArn)).
 extends_documentation_fragment:
+  - resilience.s3_dr.bucket_selection
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -332,9 +283,16 @@ failed_buckets:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import CrrSpec, apply_crr
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import buckets_with_tags, run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
-from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import fail_with, fleet_return, module_clients
+from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
+    BUCKET_SELECTION_RULES,
+    BUCKET_SELECTION_SPEC,
+    fail_with,
+    fleet_return,
+    module_clients,
+    selected_buckets,
+)
 
 RULE_OPTIONS = dict(
     id=dict(type="str", required=True),
@@ -352,16 +310,7 @@ RULE_OPTIONS = dict(
 )
 
 ARGUMENT_SPEC = dict(
-    source_bucket=dict(type="str"),
-    sources=dict(type="list", elements="dict", options=dict(
-        source_bucket=dict(type="str", required=True),
-        dest_bucket=dict(type="str"),
-    )),
-    source_tags=dict(type="dict"),
-    source_region=dict(type="str"),
-    dest_region=dict(type="str", required=True),
-    dest_bucket=dict(type="str"),
-    dest_suffix=dict(type="str", default="-dr"),
+    **BUCKET_SELECTION_SPEC,
     create_dest_bucket=dict(type="bool", default=True),
     dest_kms_key_id=dict(type="str"),
     dest_account=dict(type="str"),
@@ -374,7 +323,6 @@ ARGUMENT_SPEC = dict(
     purge_rules=dict(type="bool", default=False),
     allow_role_change=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
-    concurrency=dict(type="int", default=16),
 )
 
 SPEC_FIELDS = ("dest_region", "dest_suffix", "create_dest_bucket", "dest_kms_key_id", "dest_account",
@@ -386,43 +334,27 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        mutually_exclusive=[("source_bucket", "sources", "source_tags"), ("role_arn", "role_name")],
-        required_one_of=[("source_bucket", "sources", "source_tags")],
-        required_by={"source_tags": "source_region", "dest_bucket": "source_bucket", "role_name": "source_bucket"},
+        mutually_exclusive=BUCKET_SELECTION_RULES["mutually_exclusive"] + [("role_arn", "role_name")],
+        required_one_of=BUCKET_SELECTION_RULES["required_one_of"],
+        required_by={**BUCKET_SELECTION_RULES["required_by"], "role_name": "source_bucket"},
     )
-    params = module.params
-    if params["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be 1 or more")
     clients = module_clients(module)
-    common = {name: params[name] for name in SPEC_FIELDS}
+    common = {name: module.params[name] for name in SPEC_FIELDS}
+    selection = selected_buckets(module, clients)
 
-    if params["source_bucket"]:
+    def crr(bucket):
+        return apply_crr(clients, CrrSpec(source_bucket=bucket, dest_bucket=selection[bucket], **common),
+                         check_mode=module.check_mode)
+
+    if module.params["source_bucket"]:
         try:
-            result = apply_crr(clients, CrrSpec(source_bucket=params["source_bucket"], dest_bucket=params["dest_bucket"],
-                                                **common), check_mode=module.check_mode)
+            result = crr(module.params["source_bucket"])
         except DRError as error:
             fail_with(module, error)
         for warning in result.warnings:
             module.warn(warning)
         module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
-
-    if params["sources"]:
-        dest_names = {item["source_bucket"]: item["dest_bucket"] for item in params["sources"]}
-    else:
-        try:
-            selected = buckets_with_tags(clients, params["source_region"], params["source_tags"], params["concurrency"])
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            module.fail_json_aws(error, msg=f"Cannot list the buckets of {params['source_region']} tagged "
-                                            f"{params['source_tags']}")
-        dest_names = dict.fromkeys(selected)
-
-    outcomes = run_fleet(
-        dest_names,
-        lambda bucket: apply_crr(clients, CrrSpec(source_bucket=bucket, dest_bucket=dest_names[bucket], **common),
-                                 check_mode=module.check_mode),
-        params["concurrency"])
-    fleet_return(module, outcomes)
-
+    fleet_return(module, run_fleet(selection, crr, module.params["concurrency"]))
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,13 @@ import importlib
 
 PATCH_MODULES = (
     "s3_replication_roundtrip",
+    "s3_lifecycle_roundtrip",
+    "s3_logging_roundtrip",
+    "s3_notification_roundtrip",
+    "s3_inventory_roundtrip",
+    "s3_accelerate_roundtrip",
+    "s3_versioning_roundtrip",
+    "s3_object_lock_roundtrip",
     "s3_bucket_subresources",
     "s3_expected_bucket_owner",
     "lambda_subprocess_invoke",

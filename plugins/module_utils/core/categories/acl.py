@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bucket ACL grants; the owner's own grant is written for whoever owns the DR bucket."""
+
+from __future__ import annotations
+
+from .base import Category, absent_on
+
+OWNER = "<bucket owner>"
+
+
+class Acl(Category):
+    name = "acl"
+
+    def read(self, s3, bucket):
+        response = s3.get_bucket_acl(Bucket=bucket)
+        return {"Owner": response.get("Owner", {}).get("ID"), "Grants": response.get("Grants", [])}
+
+    def normalize(self, value):
+        if value is None:
+            return None
+        grants = []
+        for grant in value["Grants"]:
+            grantee = {key: item for key, item in grant["Grantee"].items() if key in ("Type", "ID", "URI", "EmailAddress")}
+            if grantee.get("ID") in (value["Owner"], OWNER):
+                grantee["ID"] = OWNER
+            grants.append({"Grantee": grantee, "Permission": grant["Permission"]})
+        return sorted(grants, key=lambda grant: repr(sorted(grant["Grantee"].items())) + grant["Permission"])
+
+    def unsupported(self, source_value, dest_s3, dest_bucket):
+        controls = absent_on(("OwnershipControlsNotFoundError",), dest_s3.get_bucket_ownership_controls, Bucket=dest_bucket)
+        rules = (controls or {}).get("OwnershipControls", {}).get("Rules", [])
+        if any(rule.get("ObjectOwnership") == "BucketOwnerEnforced" for rule in rules):
+            return "ACLs are disabled on the DR bucket (object ownership BucketOwnerEnforced); access is granted by policy"
+        return None
+
+    def rewrite(self, value, context):
+        others = sorted({grant["Grantee"]["ID"] for grant in value["Grants"]
+                         if grant["Grantee"].get("ID") and grant["Grantee"]["ID"] != value["Owner"]})
+        if others:
+            context.skipped.append(f"acl grants to other accounts' canonical IDs are carried as they are: {', '.join(others)}")
+        return {"Owner": OWNER, "Grants": value["Grants"]}
+
+    def apply(self, s3, bucket, value, current):
+        owner = current["Owner"] if current else s3.get_bucket_acl(Bucket=bucket)["Owner"]["ID"]
+        grants = []
+        for grant in value["Grants"]:
+            grantee = {key: item for key, item in grant["Grantee"].items() if key in ("Type", "ID", "URI", "EmailAddress")}
+            if grantee.get("ID") in (value["Owner"], OWNER):
+                grantee["ID"] = owner
+            grants.append({"Grantee": grantee, "Permission": grant["Permission"]})
+        s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Grants": grants, "Owner": {"ID": owner}})
+
+    def delete(self, s3, bucket, current):
+        s3.put_bucket_acl(Bucket=bucket, ACL="private")

@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Default encryption; a KMS key of the source Region is replaced through kms_key_map."""
+
+from __future__ import annotations
+
+import copy
+
+from .base import Category, absent_on
+
+
+class Encryption(Category):
+    name = "encryption"
+
+    def read(self, s3, bucket):
+        response = absent_on(("ServerSideEncryptionConfigurationNotFoundError",), s3.get_bucket_encryption, Bucket=bucket)
+        return response["ServerSideEncryptionConfiguration"]["Rules"] if response else None
+
+    def normalize(self, value):
+        if value is None:
+            return None
+        # S3 reports BucketKeyEnabled: false where it was never set.
+        return [{**rule, "BucketKeyEnabled": bool(rule.get("BucketKeyEnabled"))} for rule in value]
+
+    def rewrite(self, value, context):
+        rules = copy.deepcopy(value)
+        for rule in rules:
+            default = rule.get("ApplyServerSideEncryptionByDefault", {})
+            if default.get("KMSMasterKeyID"):
+                default["KMSMasterKeyID"] = context.map_kms_key(default["KMSMasterKeyID"], "default encryption")
+        return rules
+
+    def apply(self, s3, bucket, value, current):
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": value})
+
+    def delete(self, s3, bucket, current):
+        s3.delete_bucket_encryption(Bucket=bucket)

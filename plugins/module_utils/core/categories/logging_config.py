@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Server access logging; the target bucket is mapped to the DR side.
+
+A source that logs into itself logs into the DR bucket; any other target bucket needs an entry in
+bucket_map (logs must land in a bucket of the DR Region).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from .base import Category
+
+
+class Logging(Category):
+    name = "logging"
+
+    def read(self, s3, bucket):
+        return s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
+
+    def rewrite(self, value, context):
+        value = copy.deepcopy(value)
+        value["TargetBucket"] = context.map_bucket(value["TargetBucket"], "access logging")
+        return value
+
+    def apply(self, s3, bucket, value, current):
+        s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": value})
+
+    def delete(self, s3, bucket, current):
+        s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Object Lock default retention (Object Lock itself can only be turned on when a bucket is created)."""
+
+from __future__ import annotations
+
+from .base import Category, absent_on
+
+
+class ObjectLock(Category):
+    name = "object-lock"
+
+    def read(self, s3, bucket):
+        response = absent_on(("ObjectLockConfigurationNotFoundError",), s3.get_object_lock_configuration, Bucket=bucket)
+        return response["ObjectLockConfiguration"] if response else None
+
+    def unsupported(self, source_value, dest_s3, dest_bucket):
+        if source_value and not self.read(dest_s3, dest_bucket):
+            return (f"the DR bucket {dest_bucket} was created without Object Lock, which can only be enabled at "
+                    "creation; recreate it with Object Lock to carry the retention settings")
+        return None
+
+    def apply(self, s3, bucket, value, current):
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=value)
+
+    def delete(self, s3, bucket, current):
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})

@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bucket configuration: cloned to the DR bucket (``clone_configuration``) and compared (``drift_report``).
+
+Both walk the category registry with the same plan: read both sides, rewrite the source value for
+the DR side, lay the secure baseline on top, compare normalized values.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import buckets
+from .categories import REGISTRY, RewriteContext, Unmapped
+from .errors import DRError, error_code, error_message
+from .naming import bucket_name_problem, dr_bucket_name
+from .policies import tls_only_bucket_policy
+from .replication import normalize_configuration
+from .result import Result
+
+LOG = logging.getLogger(__name__)
+BLOCK_ALL_PUBLIC_ACCESS = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                           "RestrictPublicBuckets": True}
+WRITE_VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
+DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+
+
+@dataclass
+class CloneSpec:
+    source_bucket: str
+    dest_region: str
+    dest_bucket: str | None = None
+    dest_suffix: str = "-dr"
+    categories: list[str] | None = None
+    exclude_categories: list[str] = field(default_factory=list)
+    kms_key_map: dict[str, str] = field(default_factory=dict)
+    notification_target_map: dict[str, str] = field(default_factory=dict)
+    bucket_map: dict[str, str] = field(default_factory=dict)
+    policy_value_map: dict[str, str] = field(default_factory=dict)
+    trigger_tag_key: str = "dr"
+    on_unmapped: str = "skip"
+    purge: bool = True
+    secure_baseline: bool = True
+    create_dest_bucket: bool = True
+    dest_kms_key_id: str | None = None
+
+    @property
+    def resolved_dest_bucket(self) -> str:
+        return self.dest_bucket or dr_bucket_name(self.source_bucket, self.dest_suffix)
+
+    @property
+    def selected_categories(self) -> list[str]:
+        chosen = self.categories or list(REGISTRY)
+        return [name for name in REGISTRY if name in chosen and name not in self.exclude_categories]
+
+
+def clone_spec_problems(spec: CloneSpec) -> list[str]:
+    problems = []
+    unknown = sorted((set(spec.categories or []) | set(spec.exclude_categories)) - set(REGISTRY))
+    if unknown:
+        problems.append(f"unknown categories {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    for what, name in (("source_bucket", spec.source_bucket), ("dest_bucket", spec.resolved_dest_bucket)):
+        problem = bucket_name_problem(name)
+        if problem:
+            problems.append(f"{what} {name!r} is not a valid bucket name: it {problem}")
+    if spec.resolved_dest_bucket == spec.source_bucket:
+        problems.append(f"dest_bucket is the source bucket {spec.source_bucket}; a bucket cannot be its own DR copy")
+    wrong_region = sorted(target for target in spec.kms_key_map.values()
+                          if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
+    if wrong_region:
+        problems.append(f"kms_key_map maps to keys outside the DR Region {spec.dest_region}: {', '.join(wrong_region)}")
+    wrong_targets = sorted(target for target in spec.notification_target_map.values()
+                           if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
+    if wrong_targets:
+        problems.append(f"notification_target_map maps to targets outside the DR Region {spec.dest_region}: "
+                        f"{', '.join(wrong_targets)}")
+    if spec.on_unmapped not in ("skip", "fail"):
+        problems.append("on_unmapped must be skip or fail")
+    return problems
+
+
+@dataclass
+class _Pair:
+    spec: CloneSpec
+    source_s3: Any
+    dest_s3: Any
+    context: RewriteContext
+
+
+def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool) -> _Pair | None:
+    problems = clone_spec_problems(spec)
+    if problems:
+        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
+                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+    dest = spec.resolved_dest_bucket
+    account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
+    source_region = buckets.source_bucket_region(clients, spec.source_bucket)
+    source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
+    context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
+                             kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
+                             bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
+                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
+    if not buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id):
+        if not create:
+            return _Pair(spec, source_s3, None, context)
+        if not spec.create_dest_bucket:
+            raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
+                          "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
+                          bucket=spec.source_bucket)
+        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id,
+                                     buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
+        if check_mode:
+            return _Pair(spec, source_s3, None, context)
+    return _Pair(spec, source_s3, dest_s3, context)
+
+
+def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
+    """The DR value: the rewritten source value with the secure baseline on top."""
+    category = REGISTRY[name]
+    desired = category.rewrite(source_value, pair.context) if source_value is not None else None
+    if desired is None and not pair.spec.purge:
+        desired = dest_value
+    if not pair.spec.secure_baseline:
+        return desired
+    if name == "public-access-block":
+        return dict(BLOCK_ALL_PUBLIC_ACCESS)
+    if name == "ownership-controls":
+        return "BucketOwnerEnforced"
+    if name == "encryption" and desired is None:
+        return dest_value or DEFAULT_ENCRYPTION
+    if name == "policy":
+        baseline = tls_only_bucket_policy(pair.context.dest_bucket)["Statement"][0]
+        statements = list((desired or {}).get("Statement", []))
+        if not any(statement.get("Sid") == baseline["Sid"] for statement in statements):
+            statements.append(baseline)
+        return {"Version": (desired or {}).get("Version", "2012-10-17"), **(desired or {}), "Statement": statements}
+    if name == "versioning":
+        return {"Status": "Enabled"}
+    return desired
+
+
+def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
+    """What one category needs: status and values, with nothing written."""
+    category = REGISTRY[name]
+    source_value = category.read(pair.source_s3, pair.spec.source_bucket)
+    pair.context.skipped = []
+    if source_value is not None and pair.dest_s3 is not None:
+        reason = category.unsupported(source_value, pair.dest_s3, pair.context.dest_bucket)
+        if reason:
+            return {"status": "skipped", "reason": reason, "before": dest_value, "after": dest_value}
+    try:
+        desired = _desired(name, source_value, dest_value, pair)
+    except Unmapped as problem:
+        if pair.spec.on_unmapped == "fail":
+            raise DRError(f"Bucket {pair.spec.source_bucket}: {name}: {problem}", bucket=pair.spec.source_bucket)
+        return {"status": "skipped", "reason": str(problem), "before": dest_value, "after": dest_value}
+    plan: dict[str, Any] = {"before": dest_value, "after": desired, "desired": desired}
+    if category.normalize(desired) == category.normalize(dest_value):
+        plan["status"] = "unchanged"
+    elif desired is None:
+        plan["status"] = "deleted"
+    elif dest_value is None or category.normalize(dest_value) is None:
+        plan["status"] = "created"
+    else:
+        plan["status"] = "updated"
+    if pair.context.skipped:
+        plan["skipped_parts"] = list(pair.context.skipped)
+    return plan
+
+
+def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> Result:
+    result = Result()
+    try:
+        pair = _open_pair(clients, spec, check_mode, result, create=True)
+        outcomes: dict[str, dict[str, Any]] = {}
+        failures = []
+        for name in spec.selected_categories:
+            category = REGISTRY[name]
+            dest_value = category.read(pair.dest_s3, pair.context.dest_bucket) if pair.dest_s3 else None
+            plan = _plan(name, pair, dest_value)
+            if plan["status"] in ("created", "updated", "deleted"):
+                result.record(f"{WRITE_VERBS[plan['status']]} {name} on {pair.context.dest_bucket}")
+                if not check_mode:
+                    try:
+                        if plan["status"] == "deleted":
+                            category.delete(pair.dest_s3, pair.context.dest_bucket, dest_value)
+                        else:
+                            category.apply(pair.dest_s3, pair.context.dest_bucket, plan["desired"], dest_value)
+                    except Exception as error:  # one category failing does not stop the others
+                        result.actions.pop()
+                        failures.append(f"{name}: {error_message(error)} ({error_code(error)})")
+                        plan = {**plan, "status": "failed", "reason": error_message(error), "after": dest_value}
+            plan.pop("desired", None)
+            outcomes[name] = plan
+    except DRError as error:
+        error.done = [] if check_mode else list(result.actions)
+        raise
+    result.before = {name: outcome["before"] for name, outcome in outcomes.items()}
+    result.after = {name: outcome["after"] for name, outcome in outcomes.items()}
+    result.data = {
+        "source_bucket": spec.source_bucket, "source_region": pair.context.source_region,
+        "dest_bucket": pair.context.dest_bucket, "dest_region": spec.dest_region,
+        "categories": {name: {key: value for key, value in outcome.items() if key not in ("before", "after")}
+                       for name, outcome in outcomes.items()},
+    }
+    if failures:
+        raise DRError(f"Bucket {spec.source_bucket}: could not clone to {pair.context.dest_bucket}: "
+                      + "; ".join(failures) + ". The other categories were cloned.", bucket=spec.source_bucket,
+                      region=spec.dest_region, done=[] if check_mode else list(result.actions))
+    return result
+
+
+def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_keys: int = 1000) -> dict[str, Any]:
+    """Per category in_sync / drifted / missing_on_dr / skipped, plus replication and versioning."""
+    pair = _open_pair(clients, spec, True, Result(), create=False)
+    dest = pair.context.dest_bucket
+    report: dict[str, Any] = {"source_bucket": spec.source_bucket, "source_region": pair.context.source_region,
+                              "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": bool(pair.dest_s3)}
+    if pair.dest_s3 is None:
+        report.update(dr_ready=False, categories={}, problems=[f"DR bucket {dest} does not exist in {spec.dest_region}"])
+        return report
+    categories = {}
+    for name in spec.selected_categories:
+        category = REGISTRY[name]
+        dest_value = category.read(pair.dest_s3, dest)
+        plan = _plan(name, pair, dest_value)
+        if plan["status"] == "unchanged":
+            entry = {"status": "in_sync"}
+        elif plan["status"] == "skipped":
+            entry = {"status": "skipped", "reason": plan["reason"]}
+        elif plan["status"] == "created":
+            entry = {"status": "missing_on_dr", "fields": changed_fields(category.normalize(dest_value),
+                                                                        category.normalize(plan["after"]))}
+        else:
+            entry = {"status": "drifted", "fields": changed_fields(category.normalize(dest_value),
+                                                                  category.normalize(plan["after"]))}
+        if plan.get("skipped_parts"):
+            entry["skipped_parts"] = plan["skipped_parts"]
+        categories[name] = entry
+    report["categories"] = categories
+    report["replication"] = _replication_status(pair.source_s3, spec.source_bucket, dest)
+    report["versioning"] = {"source": buckets.versioning_status(pair.source_s3, spec.source_bucket),
+                            "dest": buckets.versioning_status(pair.dest_s3, dest)}
+    if compare_objects:
+        report["objects"] = compare_object_listings(pair.source_s3, spec.source_bucket, pair.dest_s3, dest, max_keys)
+    problems = [f"{name} {entry['status']}" for name, entry in categories.items()
+                if entry["status"] in ("drifted", "missing_on_dr")]
+    if not report["replication"]["enabled"]:
+        problems.append(f"replication to {dest} is not enabled")
+    problems += [f"versioning on the {side} bucket is {status}" for side, status in report["versioning"].items()
+                 if status != "Enabled"]
+    if compare_objects and (report["objects"]["missing_on_dr"] or report["objects"]["different"]):
+        problems.append(f"{report['objects']['missing_on_dr']} objects missing and {report['objects']['different']} "
+                        "different on the DR side")
+    report["problems"] = problems
+    report["dr_ready"] = not problems
+    return report
+
+
+def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
+    try:
+        configuration = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    except Exception as error:
+        if error_code(error) != "ReplicationConfigurationNotFoundError":
+            raise
+        configuration = None
+    rules = (normalize_configuration(configuration) or {}).get("Rules", [])
+    towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
+                  and rule["Status"] == "Enabled"]
+    return {"enabled": bool(towards_dr), "rules": towards_dr}
+
+
+def compare_object_listings(source_s3, source: str, dest_s3, dest: str, max_keys: int) -> dict[str, Any]:
+    """Keys missing or different (size, ETag) on the DR side, among the first ``max_keys`` source keys."""
+    def listing(s3, bucket, limit):
+        objects = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"MaxItems": limit}):
+            for item in page.get("Contents", []):
+                objects[item["Key"]] = (item["Size"], item["ETag"])
+        return objects
+
+    source_objects = listing(source_s3, source, max_keys)
+    dest_objects = listing(dest_s3, dest, None)
+    missing = sorted(key for key in source_objects if key not in dest_objects)
+    different = sorted(key for key in source_objects if key in dest_objects and dest_objects[key] != source_objects[key])
+    return {"compared": len(source_objects), "missing_on_dr": len(missing), "different": len(different),
+            "sample_missing": missing[:20], "sample_different": different[:20], "truncated": len(source_objects) >= max_keys}
+
+
+def changed_fields(before: Any, after: Any, path: str = "") -> list[str]:
+    """Dotted paths where two normalized values differ (list items by index)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        fields = []
+        for key in sorted(set(before) | set(after), key=str):
+            fields += changed_fields(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+        return fields
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        fields = []
+        for index, (left, right) in enumerate(zip(before, after)):
+            fields += changed_fields(left, right, f"{path}[{index}]")
+        return fields
+    return [] if before == after else [path or "(value)"]
