@@ -214,8 +214,8 @@ class _Stats:
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             seconds = max(time.monotonic() - self.started, 1e-6)
-            return {"scanned": self.scanned, "copied": self.copied, "skipped": self.skipped, "failed": self.failed,
-                    "bytes": self.bytes, "seconds": round(seconds, 3),
+            return {"objects_scanned": self.scanned, "objects_copied": self.copied, "objects_skipped": self.skipped,
+                    "objects_failed": self.failed, "bytes_copied": self.bytes, "seconds": round(seconds, 3),
                     "objects_per_second": round(self.copied / seconds, 1)}
 
 
@@ -540,7 +540,7 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     result.after = {**result.before, "objects_to_copy": stats.failed, "bytes_to_copy": stats.failed_bytes}
     result.data = {
         "method": "copy", "source_bucket": source, "source_region": source_region, "dest_bucket": dest,
-        "dest_region": dest_region, "prefix": spec.prefix, **summary, "multipart": stats.multipart,
+        "dest_region": dest_region, "prefix": spec.prefix, **summary, "objects_multipart": stats.multipart,
         "complete": stats.limit_reached is None, "limit_reached": stats.limit_reached,
         "failures": list(stats.failures),
     }
@@ -576,8 +576,8 @@ class _Ticker:
 
 
 def progress_line(summary: dict[str, Any]) -> str:
-    return (f"scanned {summary['scanned']}, copied {summary['copied']} ({summary['bytes']} bytes), "
-            f"skipped {summary['skipped']}, failed {summary['failed']}, {summary['objects_per_second']} objects/s, "
+    return (f"scanned {summary['objects_scanned']}, copied {summary['objects_copied']} ({summary['bytes_copied']} bytes), "
+            f"skipped {summary['objects_skipped']}, failed {summary['objects_failed']}, {summary['objects_per_second']} objects/s, "
             f"{summary['seconds']:.0f}s")
 
 

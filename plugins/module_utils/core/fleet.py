@@ -10,18 +10,17 @@ from typing import Any, Callable, Iterable
 
 from .buckets import region_of_location
 from .errors import DRError, error_code
-from .result import Result
 
 
 @dataclass
 class FleetOutcome:
     bucket: str
-    result: Result | None = None
+    result: Any = None  # what the work returned: a Result, or a report
     error: str | None = None
     done: list[str] | None = None
 
 
-def run_fleet(buckets: Iterable[str], work: Callable[[str], Result], concurrency: int) -> list[FleetOutcome]:
+def run_fleet(buckets: Iterable[str], work: Callable[[str], Any], concurrency: int) -> list[FleetOutcome]:
     """``work(bucket)`` for every bucket, ``concurrency`` at a time; outcomes in input order."""
     def one(bucket: str) -> FleetOutcome:
         try:

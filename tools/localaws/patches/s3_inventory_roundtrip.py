@@ -4,9 +4,9 @@ Upstream gap (moto 5.2.5, ``S3Response.get_bucket_inventory_configuration`` and
 ``list_bucket_inventory_configurations``): ``IncludedObjectVersions`` is always answered ``All``
 (``Current`` is lost), ``Destination.S3BucketDestination.Encryption.SSES3`` (the empty
 ``<SSE-S3/>`` element) comes back as an empty ``Encryption``, and the list answers
-``OptionalFields: ["Field"]`` instead of the fields. moto keeps the configuration in a
-``FakeBucketInventoryConfiguration`` built from the parsed document; this patch keeps the document
-as sent on that object and serializes it, as S3 does.
+``OptionalFields: ["Field"]`` instead of the fields, in put order where S3 lists by Id. moto keeps
+the configuration in a ``FakeBucketInventoryConfiguration`` built from the parsed document; this
+patch keeps the document as sent on that object and serializes it, as S3 does.
 """
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def apply() -> None:
         return xmltodict.unparse({"InventoryConfiguration": {"@xmlns": S3_XMLNS, **document}})
 
     def list_bucket_inventory_configurations(self):
-        stored = self.backend.list_bucket_inventory_configurations(bucket_name=self.bucket_name)
+        stored = sorted(self.backend.list_bucket_inventory_configurations(bucket_name=self.bucket_name),
+                        key=lambda configuration: configuration.id)
         documents = [getattr(configuration, "localaws_document", None) for configuration in stored]
         if None in documents:
             return original_list(self)

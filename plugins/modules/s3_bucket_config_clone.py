@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: s3_bucket_config_clone
+short_description: Copy every bucket-level S3 setting to the DR bucket, rewritten for the DR Region
+version_added: 0.1.0
+description:
+  - Replication copies objects, never bucket settings. This module makes the DR bucket's settings
+    equal to the source bucket's, category by category - accelerate, acl, analytics, cors,
+    encryption, intelligent-tiering, inventory, lifecycle, logging, metrics, notification,
+    ownership-controls, policy, public-access-block, request-payment, tagging, versioning, website,
+    object-lock. Replication itself is M(resilience.s3_dr.s3_crr_enable)'s business.
+  - Values that name the source bucket or its Region are rewritten - bucket ARNs in the policy,
+    KMS keys (O(kms_key_map)), notification targets (O(notification_target_map)), logging /
+    inventory / analytics destinations (O(bucket_map)), Region-bound policy conditions
+    (O(policy_value_map)). A value that needs a mapping and has none is skipped with the reason
+    (or fails the bucket with O(on_unmapped=fail)) - never guessed, never dropped silently.
+  - The trigger tag (O(trigger_tag_key)) is never copied. MFA delete is reported as not automatable.
+    ACLs are skipped when the DR bucket has object ownership C(BucketOwnerEnforced).
+  - Settings the DR bucket has and the source does not are removed (O(purge=true)), except the
+    secure baseline (O(secure_baseline)).
+  - Creates the DR bucket when it is missing, with the same secure defaults as
+    M(resilience.s3_dr.s3_crr_enable).
+  - Supports check mode and diff mode (before and after per category).
+author:
+  - resilience.s3_dr maintainers (@resilience)
+options:
+  purge:
+    description:
+      - Remove settings the DR bucket has and the source does not. With V(false) the clone only adds
+        and updates.
+    type: bool
+    default: true
+  create_dest_bucket:
+    description:
+      - Create the DR bucket when it does not exist. When V(false), a missing DR bucket is an error.
+    type: bool
+    default: true
+  dest_kms_key_id:
+    description:
+      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates.
+    type: str
+notes:
+  - "Permissions: the C(s3:Get*Configuration) / C(s3:Put*Configuration) permissions of each category on
+    both buckets (for example C(s3:GetLifecycleConfiguration), C(s3:PutLifecycleConfiguration),
+    C(s3:GetBucketPolicy), C(s3:PutBucketPolicy), C(s3:DeleteBucketPolicy)), C(s3:GetBucketLocation),
+    C(sts:GetCallerIdentity), and C(s3:CreateBucket) with the permissions of the secure defaults when the
+    DR bucket is created."
+  - Logging into a bucket requires that bucket to allow the logging service; a category that S3
+    refuses is reported for that bucket while the other categories are cloned.
+extends_documentation_fragment:
+  - resilience.s3_dr.bucket_selection
+  - resilience.s3_dr.clone_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Copy every setting of app-data to its DR bucket app-data-dr in eu-central-1
+  resilience.s3_dr.s3_bucket_config_clone:
+    source_bucket: app-data
+    dest_region: eu-central-1
+
+- name: Clone with Region-specific values mapped
+  resilience.s3_dr.s3_bucket_config_clone:
+    source_bucket: payments
+    dest_region: us-west-2
+    kms_key_map:
+      arn:aws:kms:us-east-1:111122223333:key/aaaa: arn:aws:kms:us-west-2:111122223333:key/bbbb
+    notification_target_map:
+      arn:aws:sqs:us-east-1:111122223333:payments-events: arn:aws:sqs:us-west-2:111122223333:payments-events
+    bucket_map:
+      access-logs-us-east-1: access-logs-us-west-2
+    on_unmapped: fail
+
+- name: Only lifecycle and tags, never removing what the DR bucket has of its own
+  resilience.s3_dr.s3_bucket_config_clone:
+    source_bucket: app-data
+    dest_region: eu-central-1
+    categories: [lifecycle, tagging]
+    purge: false
+
+- name: Every bucket tagged dr=true in us-east-1
+  resilience.s3_dr.s3_bucket_config_clone:
+    source_tags:
+      dr: "true"
+    source_region: us-east-1
+    dest_region: us-west-2
+"""
+
+RETURN = r"""
+source_bucket:
+  description: The source bucket.
+  returned: when O(source_bucket) is given
+  type: str
+dest_bucket:
+  description: The DR bucket.
+  returned: when O(source_bucket) is given
+  type: str
+categories:
+  description:
+    - Per category, C(status) (unchanged, created, updated, deleted, skipped, failed) and, for
+      skipped or failed ones, C(reason); C(skipped_parts) lists parts of a category that could not
+      be carried (for example one notification without a target mapping).
+  returned: when O(source_bucket) is given
+  type: dict
+  sample:
+    lifecycle:
+      status: created
+    acl:
+      status: skipped
+      reason: ACLs are disabled on the DR bucket (object ownership BucketOwnerEnforced); access is granted by policy
+actions:
+  description: The writes made (in check mode, that would be made), in order.
+  returned: when O(source_bucket) is given
+  type: list
+  elements: str
+results:
+  description: One entry per bucket of a fleet, with the keys above plus C(failed) and C(msg).
+  returned: when O(sources) or O(source_tags) is given
+  type: list
+  elements: dict
+failed_buckets:
+  description: The buckets of a fleet that failed.
+  returned: when O(sources) or O(source_tags) is given
+  type: list
+  elements: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_configuration
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
+    BUCKET_SELECTION_RULES,
+    BUCKET_SELECTION_SPEC,
+    CLONE_OPTIONS_SPEC,
+    clone_spec_options,
+    fail_with,
+    fleet_return,
+    module_clients,
+    selected_buckets,
+)
+
+ARGUMENT_SPEC = dict(
+    **BUCKET_SELECTION_SPEC,
+    **CLONE_OPTIONS_SPEC,
+    purge=dict(type="bool", default=True),
+    create_dest_bucket=dict(type="bool", default=True),
+    dest_kms_key_id=dict(type="str"),
+)
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
+    clients = module_clients(module)
+    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id")
+    selection = selected_buckets(module, clients)
+
+    def clone(bucket):
+        return clone_configuration(clients, CloneSpec(source_bucket=bucket, dest_bucket=selection[bucket], **options),
+                                   check_mode=module.check_mode)
+
+    if module.params["source_bucket"]:
+        try:
+            result = clone(module.params["source_bucket"])
+        except DRError as error:
+            fail_with(module, error)
+        module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
+    fleet_return(module, run_fleet(selection, clone, module.params["concurrency"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: s3_dr_drift_info
+short_description: Prove DR readiness of S3 buckets - configuration drift, replication, versioning, objects
+version_added: 0.1.0
+description:
+  - Read-only. For one source bucket and its DR bucket, or a fleet, reports per configuration
+    category C(in_sync), C(drifted) (with the differing fields), C(missing_on_dr) or C(skipped)
+    (with the reason), comparing the DR bucket with the source after the same rewrites
+    M(resilience.s3_dr.s3_bucket_config_clone) makes; whether replication towards the DR bucket is
+    enabled; whether versioning is on for both; and optionally which objects are missing or
+    different on the DR side.
+  - Each bucket gets a verdict C(dr_ready) and the list of C(problems) behind it, so a playbook can
+    C(assert) on it. See C(playbooks/dr_validate.yml) for a readable table.
+  - The secure baseline of the DR bucket (O(secure_baseline)) is not drift.
+author:
+  - resilience.s3_dr maintainers (@resilience)
+options:
+  compare_objects:
+    description:
+      - Also compare object listings (key, size, ETag) of the two buckets.
+    type: bool
+    default: false
+  max_keys:
+    description:
+      - With O(compare_objects), compare at most this many source keys.
+    type: int
+    default: 1000
+notes:
+  - "Permissions: the C(s3:Get*) permissions of each category on both buckets, C(s3:GetReplicationConfiguration),
+    C(s3:GetBucketVersioning), C(s3:GetBucketLocation), C(sts:GetCallerIdentity); C(s3:ListBucket) with
+    O(compare_objects)."
+extends_documentation_fragment:
+  - resilience.s3_dr.bucket_selection
+  - resilience.s3_dr.clone_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Check one DR pair
+  resilience.s3_dr.s3_dr_drift_info:
+    source_bucket: app-data
+    dest_region: eu-central-1
+  register: drift
+
+- name: Fail unless it is DR-ready
+  ansible.builtin.assert:
+    that: drift.dr_ready
+    fail_msg: "{{ drift.buckets[0].problems }}"
+
+- name: Every tagged bucket, with an object comparison
+  resilience.s3_dr.s3_dr_drift_info:
+    source_tags:
+      dr: "true"
+    source_region: us-east-1
+    dest_region: us-west-2
+    compare_objects: true
+    max_keys: 5000
+"""
+
+RETURN = r"""
+dr_ready:
+  description: True when every bucket checked is DR-ready.
+  returned: always
+  type: bool
+buckets:
+  description: One report per bucket.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source_bucket:
+      description: The source bucket.
+      type: str
+    dest_bucket:
+      description: The DR bucket.
+      type: str
+    dr_ready:
+      description: No drifted or missing category, replication enabled towards the DR bucket, versioning on both, no missing objects.
+      type: bool
+    problems:
+      description: Why the bucket is not DR-ready, one line each.
+      type: list
+      elements: str
+    categories:
+      description: Per category C(status) (in_sync, drifted, missing_on_dr, skipped) with C(fields) or C(reason).
+      type: dict
+    replication:
+      description: C(enabled) and the enabled C(rules) that replicate to the DR bucket.
+      type: dict
+    versioning:
+      description: Versioning status of the C(source) and C(dest) buckets.
+      type: dict
+    objects:
+      description: With O(compare_objects) - counts and samples of keys missing or different on the DR side.
+      type: dict
+    error:
+      description: Why the bucket could not be checked at all.
+      type: str
+  sample:
+    - source_bucket: app-data
+      dest_bucket: app-data-dr
+      dr_ready: false
+      problems: ["lifecycle drifted"]
+      categories:
+        lifecycle:
+          status: drifted
+          fields: ["[0].Expiration.Days"]
+summary:
+  description: One line per bucket, for people.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, drift_report
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
+    BUCKET_SELECTION_RULES,
+    BUCKET_SELECTION_SPEC,
+    CLONE_OPTIONS_SPEC,
+    clone_spec_options,
+    module_clients,
+    selected_buckets,
+)
+
+ARGUMENT_SPEC = dict(
+    **BUCKET_SELECTION_SPEC,
+    **CLONE_OPTIONS_SPEC,
+    compare_objects=dict(type="bool", default=False),
+    max_keys=dict(type="int", default=1000),
+)
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
+    clients = module_clients(module)
+    options = clone_spec_options(module.params)
+    selection = selected_buckets(module, clients)
+
+    def report(bucket):
+        spec = CloneSpec(source_bucket=bucket, dest_bucket=selection[bucket], **options)
+        return drift_report(clients, spec, module.params["compare_objects"], module.params["max_keys"])
+
+    reports = [outcome.result if outcome.result is not None else
+               {"source_bucket": outcome.bucket, "dr_ready": False,
+                "problems": [outcome.error], "error": outcome.error}
+               for outcome in run_fleet(selection, report, module.params["concurrency"])]
+    summary = [f"{item['source_bucket']} -> {item['dest_bucket']}: "
+               + ("DR-ready" if item["dr_ready"] else "NOT DR-ready: " + "; ".join(item["problems"])) for item in reports]
+    module.exit_json(changed=False, dr_ready=all(item["dr_ready"] for item in reports), buckets=reports, summary=summary)
+
+
+if __name__ == "__main__":
+    main()
