@@ -276,3 +276,25 @@ def test_unknown_category_is_refused_before_any_call(localaws, run_playbook):
     result = clone(run_playbook, source_bucket="any-bucket", dest_region=DR_REGION, categories=["lifecycle", "colour"])
     assert result.get("failed") and "colour" in result["msg"]
     assert localaws.recorded_calls() == []
+
+
+def test_acl_is_carried_when_the_baseline_is_off(run_playbook, aws_client):
+    source = unique("acl")
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION},
+                     ObjectOwnership="ObjectWriter")
+    owner = s3.get_bucket_acl(Bucket=source)["Owner"]["ID"]
+    partner = "b" * 64
+    s3.put_bucket_acl(Bucket=source, AccessControlPolicy={"Owner": {"ID": owner}, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": owner}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "CanonicalUser", "ID": partner}, "Permission": "READ"}]})
+    result = clone(run_playbook, source_bucket=source, dest_region=DR_REGION, secure_baseline=False,
+                   categories=["ownership-controls", "acl"])
+    assert result["categories"]["ownership-controls"]["status"] == "updated"
+    assert result["categories"]["acl"]["status"] == "updated", result["categories"]["acl"]
+    assert partner in result["categories"]["acl"]["skipped_parts"][0]
+    grants = aws_client("s3", DR_REGION).get_bucket_acl(Bucket=f"{source}-dr")["Grants"]
+    assert {(grant["Grantee"].get("ID"), grant["Permission"]) for grant in grants} >= {(partner, "READ")}
+    again = clone(run_playbook, source_bucket=source, dest_region=DR_REGION, secure_baseline=False,
+                  categories=["ownership-controls", "acl"])
+    assert again["changed"] is False

@@ -1,6 +1,7 @@
 """The user-facing playbooks, run as users run them (from the repository root)."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -47,7 +48,7 @@ def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aw
 
     first = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
     assert first.rc == 0, first
-    assert first.recap["localhost"]["changed"] == 1
+    assert first.recap["localhost"]["changed"] == 2  # settings cloned, replication enabled
     for bucket in buckets:
         rules = aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
         assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
@@ -59,3 +60,27 @@ def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aw
     second = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
     assert second.rc == 0, second
     assert second.recap["localhost"]["changed"] == 0
+
+
+def test_dr_validate_passes_for_a_dr_pair_and_fails_on_drift(run_playbook, aws_client, tmp_path):
+    tag_value = uuid.uuid4().hex[:8]
+    bucket = _tagged_bucket(aws_client, tag_value)
+    aws_client("s3", SOURCE_REGION).put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_trigger_tag_key": "drtest",
+                  "dr_trigger_tag_value": tag_value, "dr_report_path": str(tmp_path / "report.json")}
+    not_yet = run_playbook("playbooks/dr_validate.yml", extra_vars=extra_vars)
+    assert not_yet.rc != 0
+    assert run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars).rc == 0
+
+    ready = run_playbook("playbooks/dr_validate.yml", extra_vars=extra_vars)
+    assert ready.rc == 0, ready
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [item["dr_ready"] for item in report] == [True]
+    assert report[0]["categories"]["cors"]["status"] == "in_sync"
+
+    aws_client("s3", DR_REGION).delete_bucket_cors(Bucket=f"{bucket}-dr")
+    drifted = run_playbook("playbooks/dr_validate.yml", extra_vars=extra_vars)
+    assert drifted.rc != 0
+    table = drifted.task_results("Show the readiness table")[0]["msg"]
+    assert table == [f"{bucket} -> {bucket}-dr: NOT DR-ready: cors missing_on_dr"]

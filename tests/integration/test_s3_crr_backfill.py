@@ -50,7 +50,7 @@ def fill(aws_client, bucket: str, count: int, big_sizes: tuple[int, ...] = (), *
                       ContentType="text/plain", CacheControl="max-age=300", ContentDisposition="inline",
                       StorageClass=CLASSES[index % len(CLASSES)], **extra)
 
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(8) as pool:
         list(pool.map(put, range(count)))
     for number, size in enumerate(big_sizes):
         s3.put_object(Bucket=bucket, Key=f"big/{number}.bin", Body=bytes([number % 251]) * size,
@@ -69,7 +69,7 @@ def objects(s3, bucket: str) -> dict[str, dict]:
                 "storage_class": head.get("StorageClass", "STANDARD"),
                 "tags": sorted((t["Key"], t["Value"]) for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"])}
 
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(8) as pool:
         return dict(zip(keys, pool.map(describe, keys)))
 
 
@@ -174,8 +174,8 @@ BATCH_ROLE = "arn:aws:iam::123456789012:role/s3-batch-replication"
     ("missing-source", "Source bucket no-such-backfill-source does not exist"),
     ("missing-dest", "does not exist in us-west-2"),
     ("bad-limit", "max_objects must be 1 or more"),
-    ("no-dest-region", "method is copy: dest_region"),
-    ("batch-without-role", "method is batch_replication: batch_role_arn"),
+    ("no-dest-region", "method is copy but all of the following are missing: dest_region"),
+    ("batch-without-role", "method is batch_replication but all of the following are missing: batch_role_arn"),
     ("batch-versioning-off", "does not have versioning enabled"),
     ("batch-no-replication", "has no enabled replication rule"),
     ("batch-missing-report-bucket", "does not exist. Create it in eu-west-1"),

@@ -169,11 +169,18 @@ class FailingCopies:
         return getattr(self._client, name)
 
 
+def replacing(clients, dest_s3):
+    """clients() with the DR Region's S3 client replaced."""
+    def factory(service, region):
+        return dest_s3 if (service, region) == ("s3", DR_REGION) else clients(service, region)
+    return factory
+
+
 def test_failures_are_reported_per_key_and_the_rest_is_copied(aws):
     for index in range(20):
         put(aws, f"o{index:02d}")
     failing = FailingCopies(aws("s3", DR_REGION), {"o03": "InvalidObjectState", "o11": "AccessDenied"})
-    clients = lambda service, region: failing if (service, region) == ("s3", DR_REGION) else aws(service, region)
+    clients = replacing(aws, failing)
     data = backfill(clients, BackfillSpec(source_bucket=SOURCE, dest_region=DR_REGION)).data
     assert data["objects_copied"] == 18 and data["objects_failed"] == 2
     failures = {item["key"]: item["error"] for item in data["failures"]}
@@ -194,7 +201,7 @@ def test_a_copy_with_another_etag_gets_the_marker_so_reruns_skip_it(aws):
 
     put(aws, "kms-source", 50, Metadata={"a": "b"})
     wrapped = NewEtag(aws("s3", DR_REGION), {})
-    clients = lambda service, region: wrapped if (service, region) == ("s3", DR_REGION) else aws(service, region)
+    clients = replacing(aws, wrapped)
     backfill(clients, BackfillSpec(source_bucket=SOURCE, dest_region=DR_REGION))
     metadata = aws("s3", DR_REGION).head_object(Bucket=DEST, Key="kms-source")["Metadata"]
     assert metadata["a"] == "b" and metadata[core.SOURCE_ETAG_METADATA]
@@ -317,7 +324,10 @@ def test_batch_preconditions_are_clear_errors(aws, setup, options, message):
     elif setup == "versioned":
         aws("s3", SOURCE_REGION).put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
         aws("s3", SOURCE_REGION).create_bucket(Bucket="reports", CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-    clients = lambda service, region: pytest.fail("no s3control call") if service == "s3control" else aws(service, region)
+    def clients(service, region):
+        assert service != "s3control", "no s3control call expected"
+        return aws(service, region)
+
     with pytest.raises(DRError) as error:
         backfill(clients, BackfillSpec(source_bucket=SOURCE, **{**BATCH, **options}))
     assert message in str(error.value) and SOURCE in str(error.value), str(error.value)

@@ -14,3 +14,5 @@ echo "== ansible-playbook playbooks/dr_buckets.yml (the tagged bucket becomes a 
 ansible-playbook playbooks/dr_buckets.yml
 echo "== After: the tagged bucket and its DR bucket"
 python tools/demo/summary.py demo-app-data
+echo "== ansible-playbook playbooks/dr_validate.yml (is it DR-ready?)"
+ansible-playbook playbooks/dr_validate.yml -e dr_report_path=/tmp/resilience-s3dr-demo-report.json

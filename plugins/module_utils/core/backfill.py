@@ -384,7 +384,7 @@ class _Copier:
 def failure_message(error: Exception, source: str, dest: str) -> str:
     """One line per failed key: the AWS code and what to do about it."""
     code = error_code(error)
-    if code == "InvalidObjectState":
+    if code in ("InvalidObjectState", "ObjectNotInActiveTierError"):
         return ("InvalidObjectState: the object is archived (GLACIER / DEEP_ARCHIVE / an archive tier); "
                 "restore it, then run again")
     if code in ("AccessDenied", "403"):

@@ -290,7 +290,11 @@ def compare_object_listings(source_s3, source: str, dest_s3, dest: str, max_keys
 
 
 def changed_fields(before: Any, after: Any, path: str = "") -> list[str]:
-    """Dotted paths where two normalized values differ (list items by index)."""
+    """Dotted paths where two normalized values differ (list items by index; a missing dict is empty)."""
+    if before is None and isinstance(after, dict):
+        before = {}
+    if after is None and isinstance(before, dict):
+        after = {}
     if isinstance(before, dict) and isinstance(after, dict):
         fields = []
         for key in sorted(set(before) | set(after), key=str):

@@ -19,12 +19,7 @@ class Acl(Category):
     def normalize(self, value):
         if value is None:
             return None
-        grants = []
-        for grant in value["Grants"]:
-            grantee = {key: item for key, item in grant["Grantee"].items() if key in ("Type", "ID", "URI", "EmailAddress")}
-            if grantee.get("ID") in (value["Owner"], OWNER):
-                grantee["ID"] = OWNER
-            grants.append({"Grantee": grantee, "Permission": grant["Permission"]})
+        grants = _with_owner(value["Grants"], value["Owner"], OWNER)
         return sorted(grants, key=lambda grant: repr(sorted(grant["Grantee"].items())) + grant["Permission"])
 
     def unsupported(self, source_value, dest_s3, dest_bucket):
@@ -39,17 +34,23 @@ class Acl(Category):
                          if grant["Grantee"].get("ID") and grant["Grantee"]["ID"] != value["Owner"]})
         if others:
             context.skipped.append(f"acl grants to other accounts' canonical IDs are carried as they are: {', '.join(others)}")
-        return {"Owner": OWNER, "Grants": value["Grants"]}
+        return {"Owner": OWNER, "Grants": _with_owner(value["Grants"], value["Owner"], OWNER)}
 
     def apply(self, s3, bucket, value, current):
         owner = current["Owner"] if current else s3.get_bucket_acl(Bucket=bucket)["Owner"]["ID"]
-        grants = []
-        for grant in value["Grants"]:
-            grantee = {key: item for key, item in grant["Grantee"].items() if key in ("Type", "ID", "URI", "EmailAddress")}
-            if grantee.get("ID") in (value["Owner"], OWNER):
-                grantee["ID"] = owner
-            grants.append({"Grantee": grantee, "Permission": grant["Permission"]})
-        s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Grants": grants, "Owner": {"ID": owner}})
+        s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Grants": _with_owner(value["Grants"], OWNER, owner),
+                                                              "Owner": {"ID": owner}})
 
     def delete(self, s3, bucket, current):
         s3.put_bucket_acl(Bucket=bucket, ACL="private")
+
+
+def _with_owner(grants, old_owner, new_owner):
+    """The grants with the bucket owner's canonical ID swapped (each account's owner ID differs)."""
+    swapped = []
+    for grant in grants:
+        grantee = {key: item for key, item in grant["Grantee"].items() if key in ("Type", "ID", "URI", "EmailAddress")}
+        if grantee.get("ID") == old_owner:
+            grantee["ID"] = new_owner
+        swapped.append({"Grantee": grantee, "Permission": grant["Permission"]})
+    return swapped
