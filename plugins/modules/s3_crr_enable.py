@@ -356,5 +356,6 @@ def main():
         module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
     fleet_return(module, run_fleet(selection, crr, module.params["concurrency"]))
 
+
 if __name__ == "__main__":
     main()

@@ -68,8 +68,7 @@ def fully_configured_source(aws_client) -> dict:
         {"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["https://app.example.com"], "MaxAgeSeconds": 300}]})
     s3.put_bucket_website(Bucket=source, WebsiteConfiguration={
         "IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"}})
-    s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": source,
-                                                                                "TargetPrefix": "logs/"}})
+    s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": source, "TargetPrefix": "logs/"}})
     s3.put_bucket_notification_configuration(Bucket=source, NotificationConfiguration={
         "QueueConfigurations": [{"Id": "new-objects", "QueueArn": queue, "Events": ["s3:ObjectCreated:*"]}],
         "EventBridgeConfiguration": {}})
@@ -103,7 +102,10 @@ def test_every_category_is_cloned_rewritten_then_idempotent(localaws, run_playbo
     assert {name for name, status in statuses.items() if status in ("skipped", "failed")} == {"acl"}
 
     src, dst = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
-    rename = lambda value: json.loads(json.dumps(value).replace(f"arn:aws:s3:::{source}", f"arn:aws:s3:::{dest}"))
+
+    def rename(value):
+        return json.loads(json.dumps(value).replace(f"arn:aws:s3:::{source}", f"arn:aws:s3:::{dest}"))
+
     same = {
         "cors": lambda s3, b: s3.get_bucket_cors(Bucket=b)["CORSRules"],
         "website": lambda s3, b: strip(s3.get_bucket_website(Bucket=b)),
@@ -137,7 +139,7 @@ def test_every_category_is_cloned_rewritten_then_idempotent(localaws, run_playbo
 
     localaws.start_recording()
     again = clone(run_playbook, **options)
-    assert again["changed"] is False, [a for a in again["actions"]]
+    assert again["changed"] is False, again["actions"]
     assert writes(localaws) == []
 
     report = drift(run_playbook, **options)

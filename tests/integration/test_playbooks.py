@@ -36,7 +36,7 @@ def test_dr_setup_reports_tagged_buckets_and_changes_nothing(localaws, run_playb
 @pytest.mark.parametrize("selection", ["by tag", "by list"])
 def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aws_client):
     tag_value = uuid.uuid4().hex[:8]
-    buckets = [_tagged_bucket(aws_client, tag_value) for _ in range(3)]
+    buckets = [_tagged_bucket(aws_client, tag_value) for index in range(3)]
     untouched = _tagged_bucket(aws_client, "other")
     extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
                   "dr_trigger_tag_key": "drtest", "dr_trigger_tag_value": tag_value}
@@ -53,7 +53,7 @@ def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aw
         rules = aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
         assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
         assert aws_client("s3", DR_REGION).get_bucket_location(Bucket=f"{bucket}-dr")["LocationConstraint"] == DR_REGION
-    for bucket in {untouched, untouched_too}:
+    for bucket in sorted({untouched, untouched_too}):
         with pytest.raises(ClientError):
             aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)
 

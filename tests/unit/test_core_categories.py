@@ -51,8 +51,7 @@ def test_policy_access_point_resource_needs_a_mapping():
 
 
 def test_encryption_key_is_mapped_or_unmapped():
-    rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                                      "KMSMasterKeyID": "arn:aws:kms:us-east-1:1:key/a"}}]
+    rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:us-east-1:1:key/a"}}]
     mapped = REGISTRY["encryption"].rewrite(rules, context(kms_key_map={"arn:aws:kms:us-east-1:1:key/a": "arn:aws:kms:us-west-2:1:key/b"}))
     assert mapped[0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == "arn:aws:kms:us-west-2:1:key/b"
     with pytest.raises(Unmapped, match="kms_key_map"):
@@ -143,8 +142,8 @@ class FakeS3:
 def test_skip_reasons_for_what_the_dr_bucket_cannot_take():
     assert "BucketOwnerEnforced" in REGISTRY["acl"].unsupported({}, FakeS3(ownership="BucketOwnerEnforced"), "b")
     assert REGISTRY["acl"].unsupported({}, FakeS3(ownership="ObjectWriter"), "b") is None
-    assert "created without Object Lock" in REGISTRY["object-lock"].unsupported({"ObjectLockEnabled": "Enabled"},
-                                                                               FakeS3(), "b")
+    locked = {"ObjectLockEnabled": "Enabled"}
+    assert "created without Object Lock" in REGISTRY["object-lock"].unsupported(locked, FakeS3(), "b")
     assert "dots" in REGISTRY["accelerate"].unsupported("Enabled", FakeS3(), "my.bucket-dr")
     with pytest.raises(Unmapped, match="access point"):
         REGISTRY["metrics"].rewrite({"m": {"Id": "m", "Filter": {

@@ -44,7 +44,9 @@ class FlakyReplicationPut:
 
 def test_new_role_is_retried_until_s3_accepts_it(aws):
     flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=2)
-    clients = lambda service, region: flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+    def clients(service, region):
+        return flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+
     result = apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2"))
     assert flaky.calls == 3
     assert len(result.warnings) == 2 and "waiting for new IAM role" in result.warnings[0]
@@ -53,7 +55,9 @@ def test_new_role_is_retried_until_s3_accepts_it(aws):
 
 def test_role_retries_are_bounded_and_the_error_names_steps_done(aws):
     flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=1000)
-    clients = lambda service, region: flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+    def clients(service, region):
+        return flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+
     with pytest.raises(DRError) as error:
         apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2", role_propagation_timeout=5))
     assert 1 < flaky.calls < 10

@@ -230,12 +230,9 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
             entry = {"status": "in_sync"}
         elif plan["status"] == "skipped":
             entry = {"status": "skipped", "reason": plan["reason"]}
-        elif plan["status"] == "created":
-            entry = {"status": "missing_on_dr", "fields": changed_fields(category.normalize(dest_value),
-                                                                        category.normalize(plan["after"]))}
         else:
-            entry = {"status": "drifted", "fields": changed_fields(category.normalize(dest_value),
-                                                                  category.normalize(plan["after"]))}
+            entry = {"status": "missing_on_dr" if plan["status"] == "created" else "drifted",
+                     "fields": changed_fields(category.normalize(dest_value), category.normalize(plan["after"]))}
         if plan.get("skipped_parts"):
             entry["skipped_parts"] = plan["skipped_parts"]
         categories[name] = entry

@@ -35,5 +35,7 @@ def _dates_as_text(value):
     if isinstance(value, list):
         return [_dates_as_text(item) for item in value]
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() is None else             value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if value.utcoffset() is not None:
+            value = value.astimezone(datetime.timezone.utc)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return value

@@ -16,7 +16,8 @@ class Metrics(IdCollection):
     config_param = "MetricsConfiguration"
 
     def rewrite_one(self, configuration, context):
-        access_point = (configuration.get("Filter") or {}).get("AccessPointArn") or             ((configuration.get("Filter") or {}).get("And") or {}).get("AccessPointArn")
+        metrics_filter = configuration.get("Filter") or {}
+        access_point = metrics_filter.get("AccessPointArn") or (metrics_filter.get("And") or {}).get("AccessPointArn")
         if access_point:
             mapped = context.policy_value_map.get(access_point)
             if not mapped:

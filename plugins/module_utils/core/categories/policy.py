@@ -67,7 +67,11 @@ def _map_region_bound_values(statement, context):
     for operator, conditions in (statement.get("Condition") or {}).items():
         for key, values in conditions.items():
             if key.lower() in REGION_BOUND_CONDITION_KEYS:
-                conditions[key] = [mapped(item, f"condition {operator} {key}") for item in values]                     if isinstance(values, list) else mapped(values, f"condition {operator} {key}")
+                where = f"condition {operator} {key}"
+                if isinstance(values, list):
+                    conditions[key] = [mapped(item, where) for item in values]
+                else:
+                    conditions[key] = mapped(values, where)
     for field in ("Resource", "NotResource"):
         resources = statement.get(field)
         if resources is None:
