@@ -14,6 +14,7 @@ PATCH_MODULES = (
     "s3_logging_roundtrip",
     "s3_notification_roundtrip",
     "s3_inventory_roundtrip",
+    "s3_inventory_delete",
     "s3_accelerate_roundtrip",
     "s3_versioning_roundtrip",
     "s3_object_lock_roundtrip",
@@ -23,6 +24,7 @@ PATCH_MODULES = (
     "lambda_subprocess_invoke",
     "events_target_payload",
     "events_lambda_targets",
+    "events_schedule_rules",
     "sns_lambda_delivery",
     "s3_cloudtrail_events",
 )

@@ -1,0 +1,36 @@
+"""DR Region: make the DR bucket (secure defaults, versioning) and clone the source's settings.
+
+Then publish the pair to topic 2 in the source Region. Safe on duplicate and out-of-order delivery:
+the clone reads both sides and writes only what differs.
+"""
+
+from __future__ import annotations
+
+from pipeline_common import clients, json_setting, log_action, publish, setting, sns_messages
+from s3dr_core.clone import CloneSpec, clone_configuration
+from s3dr_core.errors import DRError
+
+
+def handler(event, context):
+    aws = clients()
+    done = []
+    for message in sns_messages(event):
+        bucket = message["source_bucket"]
+        if message.get("action") == "enable":
+            spec = CloneSpec(
+                source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
+                categories=json_setting("CLONE_CATEGORIES", "null"), exclude_categories=json_setting("EXCLUDE_CATEGORIES", "[]"),
+                kms_key_map=json_setting("KMS_KEY_MAP"), notification_target_map=json_setting("NOTIFICATION_TARGET_MAP"),
+                bucket_map=json_setting("BUCKET_MAP"), trigger_tag_key=setting("TRIGGER_TAG_KEY", "dr"),
+                dest_kms_key_id=setting("DEST_KMS_KEY_ID", "") or None)
+            try:
+                result = clone_configuration(aws, spec)
+            except DRError as error:
+                log_action("clone_failed", bucket, error=str(error), steps_done=error.done)
+                raise
+            log_action("cloned", bucket, dest_bucket=spec.resolved_dest_bucket, actions=result.actions,
+                       categories={name: outcome["status"] for name, outcome in result.data["categories"].items()})
+        publish(aws, setting("REPLICATION_TOPIC_ARN"), message)
+        log_action("published", bucket, next="enable_replication", message_action=message.get("action"))
+        done.append(bucket)
+    return {"done": done}

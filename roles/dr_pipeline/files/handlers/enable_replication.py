@@ -1,0 +1,32 @@
+"""Source Region: merge our replication rule into the bucket's configuration, never wiping others.
+
+Also restores replication when someone deleted it from a still-tagged bucket (self-heal), and
+removes our rule when the bucket was untagged and ON_UNTAG is "disable".
+"""
+
+from __future__ import annotations
+
+from pipeline_common import clients, json_setting, log_action, setting, sns_messages
+from s3dr_core.crr import CrrSpec, apply_crr
+from s3dr_core.errors import DRError
+
+
+def handler(event, context):
+    aws = clients()
+    done = []
+    for message in sns_messages(event):
+        bucket = message["source_bucket"]
+        state = "absent" if message.get("action") == "disable" else "present"
+        spec = CrrSpec(source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
+                       rules=json_setting("REPLICATION_RULES", "null"), state=state,
+                       role_propagation_timeout=int(setting("ROLE_PROPAGATION_TIMEOUT", "60")))
+        try:
+            result = apply_crr(aws, spec)
+        except DRError as error:
+            log_action("replication_failed", bucket, error=str(error), steps_done=error.done)
+            raise
+        log_action("replication_" + ("enabled" if state == "present" else "disabled"), bucket,
+                   changed=result.changed, actions=result.actions, role_arn=result.data.get("role_arn"),
+                   warnings=result.warnings)
+        done.append(bucket)
+    return {"done": done}

@@ -1,0 +1,56 @@
+"""Gaps found while building the pipeline: each check passes with its patch and fails without it."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import client_for
+
+
+def check_inventory_delete_keeps_the_bucket(server) -> None:
+    s3 = client_for(server, "s3", "eu-west-1")
+    bucket = f"inv-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_inventory_configuration(Bucket=bucket, Id="weekly", InventoryConfiguration={
+        "Id": "weekly", "IsEnabled": True, "IncludedObjectVersions": "All", "Schedule": {"Frequency": "Weekly"},
+        "Destination": {"S3BucketDestination": {"Bucket": f"arn:aws:s3:::{bucket}", "Format": "CSV"}}})
+    s3.delete_bucket_inventory_configuration(Bucket=bucket, Id="weekly")
+    assert s3.head_bucket(Bucket=bucket)
+    assert s3.list_bucket_inventory_configurations(Bucket=bucket).get("InventoryConfigurationList", []) == []
+    with pytest.raises(ClientError) as error:
+        s3.delete_bucket_inventory_configuration(Bucket=bucket, Id="weekly")
+    assert error.value.response["Error"]["Code"] == "NoSuchConfiguration"
+
+
+def test_inventory_delete_deletes_only_the_configuration(localaws):
+    check_inventory_delete_keeps_the_bucket(localaws)
+
+
+def test_without_patch_inventory_delete_deletes_the_bucket(localaws_without):
+    with pytest.raises(ClientError):
+        check_inventory_delete_keeps_the_bucket(localaws_without("s3_inventory_delete"))
+
+
+def check_schedule_rule_ignores_events(server) -> None:
+    events, sqs = client_for(server, "events", "eu-west-1"), client_for(server, "sqs", "eu-west-1")
+    queue_url = sqs.create_queue(QueueName=f"sched-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"nightly-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.put_events(Entries=[{"Source": "my.app", "DetailType": "thing", "Detail": json.dumps({"a": 1})}])
+    time.sleep(1)
+    assert sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages", []) == []
+
+
+def test_schedule_rule_receives_no_put_events(localaws):
+    check_schedule_rule_ignores_events(localaws)
+
+
+def test_without_patch_schedule_rule_receives_every_event(localaws_without):
+    with pytest.raises(AssertionError):
+        check_schedule_rule_ignores_events(localaws_without("events_schedule_rules"))
