@@ -1,0 +1,130 @@
+"""The deployed pipeline, end to end on the local endpoint: a real event flows through real resources."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
+WAIT_SECONDS = 90
+
+
+def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except ClientError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(1)
+
+
+def replication_rules(aws_client, bucket):
+    return aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
+
+
+@pytest.fixture(scope="module")
+def pipeline_vars():
+    return {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
+            "dr_pipeline_name_prefix": f"e2e{uuid.uuid4().hex[:6]}"}
+
+
+def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run_playbook, aws_client, pipeline_vars):
+    first = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
+    assert first.rc == 0, first
+    again = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
+    assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
+
+    s3, dr = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
+    untagged, tagged = f"e2e-plain-{uuid.uuid4().hex[:8]}", f"e2e-app-{uuid.uuid4().hex[:8]}"
+    for bucket in (untagged, tagged):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    s3.put_bucket_tagging(Bucket=untagged, Tagging={"TagSet": [{"Key": "team", "Value": "x"}]})
+    s3.put_bucket_tagging(Bucket=tagged, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "y"}]})
+
+    rules = wait_for(lambda: replication_rules(aws_client, tagged), f"replication on {tagged}")
+    assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{tagged}-dr"
+    assert dr.get_bucket_location(Bucket=f"{tagged}-dr")["LocationConstraint"] == DR_REGION
+    assert dr.get_bucket_versioning(Bucket=f"{tagged}-dr")["Status"] == "Enabled"
+    assert s3.get_bucket_versioning(Bucket=tagged)["Status"] == "Enabled"
+    assert dr.get_bucket_cors(Bucket=f"{tagged}-dr")["CORSRules"] == [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]
+    assert dr.get_bucket_tagging(Bucket=f"{tagged}-dr")["TagSet"] == [{"Key": "team", "Value": "y"}]  # never the trigger tag
+
+    with pytest.raises(ClientError):
+        dr.head_bucket(Bucket=f"{untagged}-dr")
+    with pytest.raises(ClientError):
+        replication_rules(aws_client, untagged)
+
+    # Self-heal: replication deleted from a still-tagged bucket comes back.
+    s3.delete_bucket_replication(Bucket=tagged)
+    restored = wait_for(lambda: replication_rules(aws_client, tagged), f"replication restored on {tagged}")
+    assert restored[0]["ID"] == "dr"
+
+
+def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_vars):
+    bucket = f"e2e-twice-{uuid.uuid4().hex[:8]}"
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+    wait_for(lambda: replication_rules(aws_client, bucket), f"replication on {bucket}")
+    time.sleep(3)  # let the duplicates the tagging itself caused finish
+
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
+             "account": "123456789012", "region": SOURCE_REGION, "time": "2026-11-22T00:00:00Z", "resources": [],
+             "detail": {"eventSource": "s3.amazonaws.com", "eventName": "PutBucketTagging", "awsRegion": SOURCE_REGION,
+                        "requestParameters": {"bucketName": bucket}}}
+    function = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}-source-bucket-check"
+    lambda_client = aws_client("lambda", SOURCE_REGION)
+    localaws.start_recording()
+    for attempt in range(2):
+        response = lambda_client.invoke(FunctionName=function, Payload=json.dumps(event))
+        assert "FunctionError" not in response, response["Payload"].read()
+    # The chain goes on asynchronously: wait until enable_replication has run twice more.
+    wait_for(lambda: sum(call.service == "s3" and "replication" in call.operation and call.method == "GET"
+                         for call in localaws.recorded_calls()) >= 2, "the chain to finish twice")
+    time.sleep(2)
+    s3_writes = [call for call in localaws.recorded_calls() if call.service in ("s3", "iam") and call.is_write]
+    assert s3_writes == []
+
+
+def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(aws_client, pipeline_vars):
+    prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
+    missing = f"e2e-missing-{uuid.uuid4().hex[:8]}"
+    topic = f"arn:aws:sns:{DR_REGION}:123456789012:{prefix}-to-dr"
+    aws_client("sns", DR_REGION).publish(TopicArn=topic, Message=json.dumps(
+        {"action": "enable", "source_bucket": missing, "source_region": SOURCE_REGION}))
+    sqs = aws_client("sqs", DR_REGION)
+    queue_url = sqs.get_queue_url(QueueName=f"{prefix}-dlq")["QueueUrl"]
+
+    def dead_letter():
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                       MessageAttributeNames=["All"]).get("Messages", [])
+        return [message for message in messages if missing in message["Body"]]
+
+    letters = wait_for(dead_letter, "a dead letter")
+    assert missing in letters[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+
+
+def test_teardown_removes_the_pipeline_and_keeps_dr_buckets(run_playbook, aws_client, pipeline_vars):
+    prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
+    gone = run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars)
+    assert gone.rc == 0 and gone.recap["localhost"]["changed"] > 0, gone
+    functions = [f["FunctionName"] for f in aws_client("lambda", SOURCE_REGION).list_functions()["Functions"]]
+    functions += [f["FunctionName"] for f in aws_client("lambda", DR_REGION).list_functions()["Functions"]]
+    assert not [name for name in functions if name.startswith(prefix)]
+    topics = [t["TopicArn"] for region in (SOURCE_REGION, DR_REGION) for t in aws_client("sns", region).list_topics()["Topics"]]
+    assert not [arn for arn in topics if prefix in arn]
+    assert not [r for r in aws_client("events", SOURCE_REGION).list_rules()["Rules"] if r["Name"].startswith(prefix)]
+    assert not [r for r in aws_client("iam").list_roles()["Roles"] if r["RoleName"].startswith(prefix)]
+    dr_buckets = [b["Name"] for b in aws_client("s3", DR_REGION).list_buckets()["Buckets"] if b["Name"].startswith("e2e-app-")]
+    assert dr_buckets, "DR buckets are kept"
+    again = run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars)
+    assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
