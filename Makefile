@@ -41,7 +41,9 @@ molecule: setup
 
 sanity: setup
 	rm -rf .build && mkdir -p $(SANITY_TREE)
-	git ls-files --cached --others --exclude-standard -z | xargs -0 cp --parents -t $(SANITY_TREE)
+	# Tracked and new files as they are in the work tree (a deleted file is skipped, not an error).
+	git ls-files --cached --others --exclude-standard -z \
+		| tar --null --files-from=- --ignore-failed-read --warning=no-failed-read -cf - | tar -xf - -C $(SANITY_TREE)
 	# ansible-test resolves dependencies from the same ansible_collections tree.
 	ln -s $(COLLECTIONS_IN_VENV)/amazon $(COLLECTIONS_IN_VENV)/community .build/ansible_collections/
 	mkdir -p $(dir $(ANSIBLE_TEST_PIP_CACHE)) && cp tools/ansible_test_get_pip.py $(ANSIBLE_TEST_PIP_CACHE)

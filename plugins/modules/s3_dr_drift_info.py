@@ -137,7 +137,7 @@ ARGUMENT_SPEC = dict(
     **BUCKET_SELECTION_SPEC,
     **CLONE_OPTIONS_SPEC,
     compare_objects=dict(type="bool", default=False),
-    max_keys=dict(type="int", default=1000),
+    max_keys=dict(type="int", default=1000, no_log=False),
 )
 
 

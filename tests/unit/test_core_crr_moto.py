@@ -44,6 +44,7 @@ class FlakyReplicationPut:
 
 def test_new_role_is_retried_until_s3_accepts_it(aws):
     flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=2)
+
     def clients(service, region):
         return flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
 
@@ -55,6 +56,7 @@ def test_new_role_is_retried_until_s3_accepts_it(aws):
 
 def test_role_retries_are_bounded_and_the_error_names_steps_done(aws):
     flaky = FlakyReplicationPut(aws("s3", "eu-west-1"), failures=1000)
+
     def clients(service, region):
         return flaky if (service, region) == ("s3", "eu-west-1") else aws(service, region)
 

@@ -29,8 +29,8 @@ def main() -> int:
     key, value = args.tag.split("=", 1)
     s3 = boto3.client("s3")
     tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=args.bucket).get("TagSet", [])}
-    s3.put_bucket_tagging(Bucket=args.bucket, Tagging={"TagSet": [{"Key": k, "Value": v}
-                                                                   for k, v in {**tags, key: value}.items()]})
+    tag_set = [{"Key": tag_key, "Value": tag_value} for tag_key, tag_value in {**tags, key: value}.items()]
+    s3.put_bucket_tagging(Bucket=args.bucket, Tagging={"TagSet": tag_set})
     started = time.monotonic()
     while not (rules := replication_rules(s3, args.bucket)):
         if time.monotonic() - started > WAIT_SECONDS:

@@ -6,7 +6,7 @@ enables versioning, and publishes the bucket to topic 1 in the DR Region. Safe t
 
 from __future__ import annotations
 
-from pipeline_common import clients, json_setting, log_action, publish, setting
+from pipeline_common import clients, log_action, publish, setting
 from s3dr_core import buckets
 from s3dr_core.errors import error_code
 from s3dr_core.fleet import buckets_with_tags
