@@ -47,6 +47,8 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     for bucket in (untagged, tagged):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
         s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    s3.put_object(Bucket=tagged, Key="before/replication.txt", Body=b"written before the bucket was tagged",
+                  Metadata={"owner": "team-y"})
     s3.put_bucket_tagging(Bucket=untagged, Tagging={"TagSet": [{"Key": "team", "Value": "x"}]})
     s3.put_bucket_tagging(Bucket=tagged, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "y"}]})
 
@@ -57,6 +59,9 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     assert s3.get_bucket_versioning(Bucket=tagged)["Status"] == "Enabled"
     assert dr.get_bucket_cors(Bucket=f"{tagged}-dr")["CORSRules"] == [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]
     assert dr.get_bucket_tagging(Bucket=f"{tagged}-dr")["TagSet"] == [{"Key": "team", "Value": "y"}]  # never the trigger tag
+    # Replication never copies objects that existed before it; the pipeline's backfill does.
+    copied = wait_for(lambda: dr.head_object(Bucket=f"{tagged}-dr", Key="before/replication.txt"), "the backfill")
+    assert copied["Metadata"] == {"owner": "team-y"}
 
     with pytest.raises(ClientError):
         dr.head_bucket(Bucket=f"{untagged}-dr")

@@ -18,21 +18,6 @@ def _tagged_bucket(aws_client, tag_value: str) -> str:
     return name
 
 
-def test_dr_setup_reports_tagged_buckets_and_changes_nothing(localaws, run_playbook, aws_client):
-    tag_value = uuid.uuid4().hex[:8]
-    bucket = _tagged_bucket(aws_client, tag_value)
-    localaws.start_recording()
-    run = run_playbook("playbooks/dr_setup.yml", extra_vars={
-        "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
-        "dr_trigger_tag_key": "drtest", "dr_trigger_tag_value": tag_value})
-    assert run.rc == 0, run
-    assert run.recap["localhost"]["changed"] == 0
-    report = run.task_results("Report what was done and what is not done yet")[0]["msg"]
-    assert f"Buckets tagged drtest={tag_value} in {SOURCE_REGION}: {bucket}." in report
-    assert any(line.startswith("NOT DONE YET") for line in report)
-    assert [call for call in localaws.recorded_calls() if call.is_write] == []
-
-
 @pytest.mark.parametrize("selection", ["by tag", "by list"])
 def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aws_client):
     tag_value = uuid.uuid4().hex[:8]

@@ -208,3 +208,32 @@ def test_bad_input_is_a_clear_error_with_no_write(case, message, localaws, run_p
         assert options["source_bucket"] in result["msg"]
     assert "Traceback" not in result["msg"]
     assert writes(localaws) == []
+
+
+def _benchmark_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "backfill" / "run.py"
+    spec = importlib.util.spec_from_file_location("backfill_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_correctness_check_small(localaws):
+    """The benchmark's data and its check of what arrived, on 60 objects: the engine and the boto3 ceiling."""
+    bench = _benchmark_module()
+    source = unique("bench-src")
+    plan = bench.make_source(localaws.endpoint_url, source, 60, seed=7)
+    assert min(size for _key, size in plan) >= 1024 and max(size for _key, size in plan) <= 1024 * 1024
+    for name, copy in (("engine", bench.copy_with_engine), ("boto3", bench.copy_with_boto3)):
+        dest = unique(f"bench-{name}")
+        bench.make_dest(localaws.endpoint_url, dest)
+        copy(localaws.endpoint_url, source, dest, 8)
+        assert bench.verify(localaws.endpoint_url, dest, plan) == {
+            "expected": 60, "present": 60, "metadata_ok": 60, "content_type_ok": 60, "tags_ok": 60, "extra": 0}, name
+        bench.drop_bucket(localaws.endpoint_url, dest)
+    empty = unique("bench-empty")
+    bench.make_dest(localaws.endpoint_url, empty)
+    assert bench.verify(localaws.endpoint_url, empty, plan)["present"] == 0  # the check does catch a miss

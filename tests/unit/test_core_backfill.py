@@ -324,6 +324,7 @@ def test_batch_preconditions_are_clear_errors(aws, setup, options, message):
     elif setup == "versioned":
         aws("s3", SOURCE_REGION).put_bucket_versioning(Bucket=SOURCE, VersioningConfiguration={"Status": "Enabled"})
         aws("s3", SOURCE_REGION).create_bucket(Bucket="reports", CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+
     def clients(service, region):
         assert service != "s3control", "no s3control call expected"
         return aws(service, region)

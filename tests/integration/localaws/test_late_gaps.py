@@ -54,3 +54,28 @@ def test_schedule_rule_receives_no_put_events(localaws):
 def test_without_patch_schedule_rule_receives_every_event(localaws_without):
     with pytest.raises(AssertionError):
         check_schedule_rule_ignores_events(localaws_without("events_schedule_rules"))
+
+
+def check_tls_only_policy_allows_sdk_writes(server) -> None:
+    s3 = client_for(server, "s3", "eu-west-1")
+    bucket = f"tls-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "NoWritesToLocked", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/locked/*"}]}))
+    s3.put_object(Bucket=bucket, Key="open/a.txt", Body=b"x")
+    with pytest.raises(ClientError) as error:  # the unconditional Deny still holds
+        s3.put_object(Bucket=bucket, Key="locked/a.txt", Body=b"x")
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_conditional_statement_is_not_enforced_unconditional_deny_is(localaws):
+    check_tls_only_policy_allows_sdk_writes(localaws)
+
+
+def test_without_patch_tls_only_policy_denies_every_write(localaws_without):
+    with pytest.raises(ClientError):
+        check_tls_only_policy_allows_sdk_writes(localaws_without("s3_bucket_policy_conditions"))

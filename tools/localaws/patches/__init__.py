@@ -21,6 +21,7 @@ PATCH_MODULES = (
     "s3_acl_roundtrip",
     "s3_bucket_subresources",
     "s3_expected_bucket_owner",
+    "s3_bucket_policy_conditions",
     "lambda_subprocess_invoke",
     "events_target_payload",
     "events_lambda_targets",

@@ -1,12 +1,15 @@
 """Source Region: merge our replication rule into the bucket's configuration, never wiping others.
 
-Also restores replication when someone deleted it from a still-tagged bucket (self-heal), and
-removes our rule when the bucket was untagged and ON_UNTAG is "disable".
+Then copies the objects that existed before replication (a bounded backfill per invocation; the
+scheduled sweep resumes a large bucket where the last run stopped). Also restores replication when
+someone deleted it from a still-tagged bucket (self-heal), and removes our rule when the bucket was
+untagged and ON_UNTAG is "disable".
 """
 
 from __future__ import annotations
 
 from pipeline_common import clients, json_setting, log_action, setting, sns_messages
+from s3dr_core.backfill import BackfillSpec, backfill
 from s3dr_core.crr import CrrSpec, apply_crr
 from s3dr_core.errors import DRError
 
@@ -28,5 +31,11 @@ def handler(event, context):
         log_action("replication_" + ("enabled" if state == "present" else "disabled"), bucket,
                    changed=result.changed, actions=result.actions, role_arn=result.data.get("role_arn"),
                    warnings=result.warnings)
+        if state == "present" and int(setting("BACKFILL_MAX_OBJECTS", "10000")) > 0:
+            copied = backfill(aws, BackfillSpec(source_bucket=bucket, dest_region=spec.dest_region,
+                                                dest_suffix=spec.dest_suffix, concurrency=16,
+                                                max_objects=int(setting("BACKFILL_MAX_OBJECTS", "10000"))))
+            log_action("backfill", bucket, **{key: copied.data.get(key) for key in (
+                "objects_scanned", "objects_copied", "objects_failed", "bytes_copied", "complete")})
         done.append(bucket)
     return {"done": done}
