@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
 
 # Options of doc fragment resilience.s3_dr.bucket_selection.
 BUCKET_SELECTION_SPEC = dict(
@@ -98,3 +98,16 @@ def fleet_return(module, outcomes: list[FleetOutcome]) -> None:
                 + "; ".join(f"{outcome.bucket}: {outcome.error}" for outcome in failed),
             changed=changed, results=results, failed_buckets=[outcome.bucket for outcome in failed], diff=diff)
     module.exit_json(changed=changed, results=results, failed_buckets=[], diff=diff)
+
+
+def exit_single_or_fleet(module, selection: dict[str, str | None], work) -> None:
+    """Run ``work(bucket) -> Result`` for the one source bucket, or for the fleet; exit the module."""
+    if module.params["source_bucket"]:
+        try:
+            result = work(module.params["source_bucket"])
+        except DRError as error:
+            fail_with(module, error)
+        for warning in result.warnings:
+            module.warn(warning)
+        module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
+    fleet_return(module, run_fleet(selection, work, module.params["concurrency"]))

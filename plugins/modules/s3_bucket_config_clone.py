@@ -135,15 +135,12 @@ failed_buckets:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_configuration
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
     clone_spec_options,
-    fail_with,
-    fleet_return,
+    exit_single_or_fleet,
     module_clients,
     selected_buckets,
 )
@@ -167,13 +164,7 @@ def main():
         return clone_configuration(clients, CloneSpec(source_bucket=bucket, dest_bucket=selection[bucket], **options),
                                    check_mode=module.check_mode)
 
-    if module.params["source_bucket"]:
-        try:
-            result = clone(module.params["source_bucket"])
-        except DRError as error:
-            fail_with(module, error)
-        module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
-    fleet_return(module, run_fleet(selection, clone, module.params["concurrency"]))
+    exit_single_or_fleet(module, selection, clone)
 
 
 if __name__ == "__main__":

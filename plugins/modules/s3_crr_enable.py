@@ -282,14 +282,11 @@ failed_buckets:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import CrrSpec, apply_crr
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
-    fail_with,
-    fleet_return,
+    exit_single_or_fleet,
     module_clients,
     selected_buckets,
 )
@@ -346,15 +343,7 @@ def main():
         return apply_crr(clients, CrrSpec(source_bucket=bucket, dest_bucket=selection[bucket], **common),
                          check_mode=module.check_mode)
 
-    if module.params["source_bucket"]:
-        try:
-            result = crr(module.params["source_bucket"])
-        except DRError as error:
-            fail_with(module, error)
-        for warning in result.warnings:
-            module.warn(warning)
-        module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
-    fleet_return(module, run_fleet(selection, crr, module.params["concurrency"]))
+    exit_single_or_fleet(module, selection, crr)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from urllib.parse import urlencode
 from . import buckets
 from .clients import ClientFactory, Config, retry_config
 from .errors import DRError, error_code, error_message
-from .naming import bucket_name_problem, dr_bucket_name
+from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
 from .replication import STORAGE_CLASSES
 from .result import Result
 
@@ -122,23 +122,16 @@ def backfill_clients(session=None, concurrency: int = DEFAULT_CONCURRENCY) -> Cl
 def spec_problems(spec: BackfillSpec) -> list[str]:
     """Everything wrong with the spec, found before any AWS call."""
     problems = []
-    source_problem = bucket_name_problem(spec.source_bucket)
-    if source_problem:
-        problems.append(f"source_bucket {spec.source_bucket!r} is not a valid bucket name: it {source_problem}")
     if spec.method not in METHODS:
         problems.append(f"method must be one of {', '.join(METHODS)}, not {spec.method!r}")
     if spec.method == "copy":
+        problems += pair_name_problems(spec.source_bucket, spec.dest_bucket, spec.dest_suffix)
         if not spec.dest_region:
             problems.append("method copy needs dest_region (the DR bucket's Region)")
-        if spec.dest_bucket is not None:
-            dest_problem = bucket_name_problem(spec.dest_bucket)
-            if dest_problem:
-                problems.append(f"dest_bucket {spec.dest_bucket!r} is not a valid bucket name: it {dest_problem}")
-        elif not source_problem and bucket_name_problem(spec.resolved_dest_bucket):
-            problems.append(f"the DR bucket name {spec.resolved_dest_bucket!r} derived with dest_suffix "
-                            f"{spec.dest_suffix!r} is not valid; set dest_bucket or dest_suffix")
-        if spec.resolved_dest_bucket == spec.source_bucket:
-            problems.append(f"dest_bucket is the source bucket {spec.source_bucket}; a bucket cannot be its own DR copy")
+    else:
+        source_problem = bucket_name_problem(spec.source_bucket)
+        if source_problem:
+            problems.append(f"source_bucket {spec.source_bucket!r} is not a valid bucket name: it {source_problem}")
     if spec.concurrency < 1:
         problems.append("concurrency must be 1 or more")
     for name in ("max_objects", "max_bytes"):

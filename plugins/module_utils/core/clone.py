@@ -15,7 +15,7 @@ from typing import Any
 from . import buckets
 from .categories import REGISTRY, RewriteContext, Unmapped
 from .errors import DRError, error_code, error_message
-from .naming import bucket_name_problem, dr_bucket_name
+from .naming import dr_bucket_name, pair_name_problems
 from .policies import tls_only_bucket_policy
 from .replication import normalize_configuration
 from .result import Result
@@ -61,12 +61,7 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
     unknown = sorted((set(spec.categories or []) | set(spec.exclude_categories)) - set(REGISTRY))
     if unknown:
         problems.append(f"unknown categories {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    for what, name in (("source_bucket", spec.source_bucket), ("dest_bucket", spec.resolved_dest_bucket)):
-        problem = bucket_name_problem(name)
-        if problem:
-            problems.append(f"{what} {name!r} is not a valid bucket name: it {problem}")
-    if spec.resolved_dest_bucket == spec.source_bucket:
-        problems.append(f"dest_bucket is the source bucket {spec.source_bucket}; a bucket cannot be its own DR copy")
+    problems += pair_name_problems(spec.source_bucket, spec.dest_bucket, spec.dest_suffix)
     wrong_region = sorted(target for target in spec.kms_key_map.values()
                           if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
     if wrong_region:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import buckets, iam, replication
 from .errors import DRError, error_code, error_message
-from .naming import bucket_name_problem, dr_bucket_name, role_name_for
+from .naming import dr_bucket_name, pair_name_problems, role_name_for
 from .policies import replication_role_policy, replication_trust_policy
 from .result import Result
 from .waiting import retry_while
@@ -56,21 +56,7 @@ class CrrSpec:
 
 def spec_problems(spec: CrrSpec) -> list[str]:
     """Everything wrong with the spec, found before any AWS call."""
-    problems = []
-    source_problem = bucket_name_problem(spec.source_bucket)
-    if source_problem:
-        problems.append(f"source_bucket {spec.source_bucket!r} is not a valid bucket name: it {source_problem}")
-    if spec.dest_bucket is not None:
-        dest_problem = bucket_name_problem(spec.dest_bucket)
-        if dest_problem:
-            problems.append(f"dest_bucket {spec.dest_bucket!r} is not a valid bucket name: it {dest_problem}")
-    elif not source_problem:
-        derived_problem = bucket_name_problem(spec.resolved_dest_bucket)
-        if derived_problem:
-            problems.append(f"the DR bucket name {spec.resolved_dest_bucket!r} derived with dest_suffix "
-                            f"{spec.dest_suffix!r} is not valid: it {derived_problem}; set dest_bucket or dest_suffix")
-    if spec.resolved_dest_bucket == spec.source_bucket:
-        problems.append(f"dest_bucket is the source bucket {spec.source_bucket}; a bucket cannot be its own DR copy")
+    problems = pair_name_problems(spec.source_bucket, spec.dest_bucket, spec.dest_suffix)
     if spec.role_arn and spec.role_name:
         problems.append("give role_arn (a role you manage) or role_name (a role this module manages), not both")
     if spec.state == "present":

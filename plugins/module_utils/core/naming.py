@@ -52,3 +52,24 @@ def role_name_for(source_bucket: str, prefix: str = "s3-crr-") -> str:
         return name
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:HASH_LENGTH]
     return f"{name[:64 - HASH_LENGTH - 1]}-{digest}"
+
+
+def pair_name_problems(source_bucket: str, dest_bucket: str | None, dest_suffix: str) -> list[str]:
+    """What is wrong with a source bucket name and its DR bucket name (given, or derived with the suffix)."""
+    problems = []
+    source_problem = bucket_name_problem(source_bucket)
+    if source_problem:
+        problems.append(f"source_bucket {source_bucket!r} is not a valid bucket name: it {source_problem}")
+    if dest_bucket is not None:
+        dest_problem = bucket_name_problem(dest_bucket)
+        if dest_problem:
+            problems.append(f"dest_bucket {dest_bucket!r} is not a valid bucket name: it {dest_problem}")
+    elif not source_problem:
+        derived = dr_bucket_name(source_bucket, dest_suffix)
+        derived_problem = bucket_name_problem(derived)
+        if derived_problem:
+            problems.append(f"the DR bucket name {derived!r} derived with dest_suffix {dest_suffix!r} is not valid: "
+                            f"it {derived_problem}; set dest_bucket or dest_suffix")
+    if (dest_bucket or dr_bucket_name(source_bucket, dest_suffix)) == source_bucket:
+        problems.append(f"dest_bucket is the source bucket {source_bucket}; a bucket cannot be its own DR copy")
+    return problems
