@@ -73,6 +73,11 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     restored = wait_for(lambda: replication_rules(aws_client, tagged), f"replication restored on {tagged}")
     assert restored[0]["ID"] == "dr"
 
+    # Untagging keeps the DR pair (dr_pipeline_on_untag: keep, the default).
+    s3.delete_bucket_tagging(Bucket=tagged)
+    time.sleep(5)
+    assert replication_rules(aws_client, tagged)[0]["ID"] == "dr"
+
 
 def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_vars):
     bucket = f"e2e-twice-{uuid.uuid4().hex[:8]}"

@@ -79,3 +79,24 @@ def test_conditional_statement_is_not_enforced_unconditional_deny_is(localaws):
 def test_without_patch_tls_only_policy_denies_every_write(localaws_without):
     with pytest.raises(ClientError):
         check_tls_only_policy_allows_sdk_writes(localaws_without("s3_bucket_policy_conditions"))
+
+
+def check_retention_changes_on_a_bucket_with_objects(server) -> None:
+    s3 = client_for(server, "s3", "eu-west-1")
+    bucket = f"lock-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+                     ObjectLockEnabledForBucket=True)
+    s3.put_object(Bucket=bucket, Key="replica.txt", Body=b"x", ChecksumAlgorithm="SHA256")
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 7}}})
+    rule = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]["Rule"]
+    assert rule["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 7}
+
+
+def test_object_lock_retention_changes_with_objects_present(localaws):
+    check_retention_changes_on_a_bucket_with_objects(localaws)
+
+
+def test_without_patch_object_lock_needs_an_empty_bucket(localaws_without):
+    with pytest.raises(ClientError):
+        check_retention_changes_on_a_bucket_with_objects(localaws_without("s3_object_lock_existing_objects"))

@@ -18,6 +18,7 @@ PATCH_MODULES = (
     "s3_accelerate_roundtrip",
     "s3_versioning_roundtrip",
     "s3_object_lock_roundtrip",
+    "s3_object_lock_existing_objects",
     "s3_acl_roundtrip",
     "s3_bucket_subresources",
     "s3_expected_bucket_owner",
