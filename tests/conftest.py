@@ -82,8 +82,21 @@ class PlaybookRun:
         return [task["hosts"][host] for play in self.report.get("plays", []) for task in play["tasks"]
                 if task["task"]["name"] == task_name and host in task["hosts"]]
 
+    @property
+    def failures(self) -> list[str]:
+        """``task name: message`` of every failed task (loop items included), for assertion messages."""
+        found = []
+        for play in self.report.get("plays", []):
+            for task in play["tasks"]:
+                for result in task["hosts"].values():
+                    for item in result.get("results", [result]):
+                        if item.get("failed") and not result.get("ignore_errors"):
+                            found.append(f"{task['task']['name']}: {str(item.get('msg', ''))[:1000]}")
+        return found
+
     def __repr__(self) -> str:
-        return f"PlaybookRun(rc={self.rc}, recap={self.recap}, stderr={self.stderr[-2000:]!r})"
+        return (f"PlaybookRun(rc={self.rc}, recap={self.recap}, failures={self.failures}, "
+                f"stderr={self.stderr[-2000:]!r})")
 
 
 @pytest.fixture

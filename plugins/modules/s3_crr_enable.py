@@ -43,11 +43,13 @@ options:
       - The account that owns the DR bucket, when it is not this account. The DR bucket is then not
         created, inspected or versioned by this module; that account must do it and allow this
         account's replication role in its bucket policy.
+      - The default of O(rules[].dest_account) for every rule.
     type: str
   owner_override:
     description:
       - Make O(dest_account) the owner of the replicas (C(AccessControlTranslation)).
       - Requires O(dest_account).
+      - The default of O(rules[].owner_override) for every rule.
     type: bool
     default: false
   role_arn:
@@ -133,6 +135,17 @@ options:
         description: Replication metrics and events (15-minute threshold).
         type: bool
         default: false
+      dest_account:
+        description:
+          - The account that owns the DR bucket, for this rule's C(Destination.Account). Default is O(dest_account).
+          - Every rule replicates to the one DR bucket, so rules that name different accounts are an error.
+        type: str
+      owner_override:
+        description:
+          - Make the DR bucket's account the owner of this rule's replicas (C(AccessControlTranslation)).
+            Default is O(owner_override).
+          - Requires a DR bucket account (O(rules[].dest_account) or O(dest_account)).
+        type: bool
   purge_rules:
     description:
       - Remove rules this task does not name. By default they are kept.
@@ -200,6 +213,19 @@ EXAMPLES = r"""
         tags:
           tier: gold
         storage_class: STANDARD_IA
+
+- name: Replicate to a DR bucket another account owns; that account owns the replicas of invoices/ only
+  resilience.s3_dr.s3_crr_enable:
+    source_bucket: billing
+    dest_bucket: billing-dr-vault
+    dest_region: us-west-2
+    dest_account: "210987654321"
+    rules:
+      - id: invoices
+        prefix: invoices/
+        owner_override: true
+      - id: everything-else
+        priority: 0
 
 - name: Every bucket of us-east-1 tagged dr=true, 32 at a time
   resilience.s3_dr.s3_crr_enable:
@@ -304,6 +330,8 @@ RULE_OPTIONS = dict(
     replica_modifications=dict(type="bool", default=False),
     replication_time=dict(type="bool", default=False),
     metrics=dict(type="bool", default=False),
+    dest_account=dict(type="str"),
+    owner_override=dict(type="bool"),
 )
 
 ARGUMENT_SPEC = dict(

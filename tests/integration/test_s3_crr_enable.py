@@ -187,6 +187,26 @@ def test_cross_account_shape_reads_back_equal(localaws, run_playbook, aws_client
     assert "s3:ObjectOwnerOverrideToBucketOwner" in replicate["Action"]
 
 
+def test_owner_override_per_rule_reads_back_equal(localaws, run_playbook, aws_client):
+    source = make_source(aws_client)
+    dest = unique("their-dr")
+    rules = [{"id": "invoices", "prefix": "invoices/", "priority": 1, "owner_override": True},
+             {"id": "everything-else", "priority": 0}]
+    result = crr(run_playbook, source_bucket=source, dest_bucket=dest, dest_region=DR_REGION,
+                 dest_account="210987654321", rules=rules)
+    assert not result.get("failed"), result
+    destination = {"Bucket": f"arn:aws:s3:::{dest}", "Account": "210987654321"}
+    by_id = {rule["ID"]: rule for rule in replication_of(aws_client, source)["Rules"]}
+    assert by_id["invoices"]["Destination"] == {**destination, "AccessControlTranslation": {"Owner": "Destination"}}
+    assert by_id["everything-else"]["Destination"] == destination
+    policy = aws_client("iam").get_role_policy(RoleName=f"s3-crr-{source}", PolicyName="s3-replication")
+    replicate = next(s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "WriteReplicasToDrBucket")
+    assert "s3:ObjectOwnerOverrideToBucketOwner" in replicate["Action"]
+    again = crr(run_playbook, source_bucket=source, dest_bucket=dest, dest_region=DR_REGION,
+                rules=[{**rule, "dest_account": "210987654321"} for rule in rules])
+    assert not again.get("failed") and again["changed"] is False, again
+
+
 def _put_foreign_rule(aws_client, source: str, role: str) -> dict:
     s3 = aws_client("s3", SOURCE_REGION)
     other = make_source(aws_client, unique("other-team"))
@@ -317,11 +337,14 @@ def test_fleet_of_50_with_2_broken_buckets(localaws, run_playbook, aws_client):
     ({"source_bucket": "SOURCE", "rules": [{"id": "k", "sse_kms_encrypted_objects": True}]}, "needs replica_kms_key_id"),
     ({"source_bucket": "SOURCE", "rules": [{"id": "a"}, {"id": "a"}]}, "rule ids must be unique"),
     ({"source_bucket": "SOURCE", "owner_override": True}, "owner_override needs dest_account"),
+    ({"source_bucket": "SOURCE", "rules": [{"id": "a", "prefix": "a/", "dest_account": "111111111111"},
+                                           {"id": "b", "prefix": "b/", "dest_account": "222222222222"}]},
+     "the rules name different DR bucket owners (111111111111, 222222222222)"),
     ({"source_bucket": "SOURCE", "dest_bucket": "DEST_IN_OTHER_REGION"}, "exists in ap-south-1, not in the DR Region"),
     ({"source_bucket": "SOURCE", "dest_bucket": "DEST_OF_OTHER_ACCOUNT"}, "is not owned by account 123456789012"),
     ({"source_bucket": "SOURCE", "create_dest_bucket": False}, "create_dest_bucket is false"),
 ], ids=["missing-source", "source-too-long", "invalid-dest", "same-as-source", "tags-with-delete-markers",
-        "rtc-without-metrics", "kms-without-replica-key", "duplicate-ids", "owner-override-alone",
+        "rtc-without-metrics", "kms-without-replica-key", "duplicate-ids", "owner-override-alone", "two-dest-accounts",
         "dest-in-other-region", "dest-of-other-account", "dest-missing-no-create"])
 def test_bad_input_is_a_clear_error_with_no_write(options, message, localaws, run_playbook, aws_client):
     source = make_source(aws_client)

@@ -11,7 +11,7 @@ from plugins.module_utils.core.policies import canonical_policy, replication_rol
 
 
 def test_default_rule_replicates_whole_bucket_with_delete_markers():
-    rule = replication.api_rule(replication.default_rules()[0], "dst", None, False, None)
+    rule = replication.api_rule(replication.default_rules()[0], "dst", None)
     assert rule == {"ID": "dr", "Priority": None, "Status": "Enabled", "Filter": {},
                     "DeleteMarkerReplication": {"Status": "Enabled"}, "Destination": {"Bucket": "arn:aws:s3:::dst"}}
 
@@ -23,11 +23,11 @@ def test_default_rule_replicates_whole_bucket_with_delete_markers():
     ({"prefix": "a/", "tags": {"k": "v"}}, {"And": {"Prefix": "a/", "Tags": [{"Key": "k", "Value": "v"}]}}),
 ])
 def test_filters(spec, expected):
-    assert replication.api_rule({"id": "r", **spec}, "dst", None, False, 1)["Filter"] == expected
+    assert replication.api_rule({"id": "r", **spec}, "dst", 1)["Filter"] == expected
 
 
 def test_tagged_rule_defaults_to_no_delete_marker_replication():
-    rule = replication.api_rule({"id": "r", "tags": {"k": "v"}}, "dst", None, False, 1)
+    rule = replication.api_rule({"id": "r", "tags": {"k": "v"}}, "dst", 1)
     assert rule["DeleteMarkerReplication"] == {"Status": "Disabled"}
 
 
@@ -46,8 +46,30 @@ def test_invalid_rules_are_reported(rule, problem):
 
 def test_valid_rule_has_no_problems():
     assert replication.rule_problems({"id": "r", "replication_time": True, "metrics": True, "tags": {"a": "b"}}) == []
-    assert replication.rules_problems([{"id": "a", "priority": 1}, {"id": "b", "priority": 1}], False, None) == [
+    assert replication.rules_problems([{"id": "a", "priority": 1}, {"id": "b", "priority": 1}]) == [
         "rule priorities must be unique"]
+
+
+def test_rules_inherit_the_task_destination_owner_unless_they_set_their_own():
+    rules = [replication.with_destination_owner(rule, "210987654321", False)
+             for rule in ({"id": "a"}, {"id": "b", "owner_override": True})]
+    assert replication.rules_problems(rules) == []
+    first, second = (replication.api_rule(rule, "dst", 1)["Destination"] for rule in rules)
+    assert first == {"Bucket": "arn:aws:s3:::dst", "Account": "210987654321"}
+    assert second == {**first, "AccessControlTranslation": {"Owner": "Destination"}}
+    assert replication.with_destination_owner({"id": "c", "owner_override": False}, "1", True)["owner_override"] is False
+
+
+@pytest.mark.parametrize(("rules", "problem"), [
+    ([{"id": "a", "owner_override": True}], "rule a: owner_override needs dest_account"),
+    ([{"id": "a", "dest_account": "111111111111"}, {"id": "b", "dest_account": "222222222222"}],
+     "the rules name different DR bucket owners (111111111111, 222222222222)"),
+    ([{"id": "a", "dest_account": "111111111111"}, {"id": "b"}],
+     "the rules name different DR bucket owners (111111111111, this account)"),
+])
+def test_destination_owner_problems(rules, problem):
+    owned = [replication.with_destination_owner(rule, None, False) for rule in rules]
+    assert any(text.startswith(problem) for text in replication.rules_problems(owned)), replication.rules_problems(owned)
 
 
 @pytest.mark.parametrize(("read_back", "sent"), [

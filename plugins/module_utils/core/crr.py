@@ -51,7 +51,14 @@ class CrrSpec:
 
     @property
     def resolved_rules(self) -> list[dict[str, Any]]:
-        return self.rules if self.rules else replication.default_rules()
+        """The rules to manage, each with its DR bucket owner settled (its own, else the task's)."""
+        return [replication.with_destination_owner(rule, self.dest_account, self.owner_override)
+                for rule in (self.rules or replication.default_rules())]
+
+    @property
+    def resolved_dest_account(self) -> str | None:
+        """The account that owns the DR bucket, from the task or its rules (``spec_problems`` checks they agree)."""
+        return next((rule["dest_account"] for rule in self.resolved_rules if rule.get("dest_account")), None)
 
 
 def spec_problems(spec: CrrSpec) -> list[str]:
@@ -60,7 +67,7 @@ def spec_problems(spec: CrrSpec) -> list[str]:
     if spec.role_arn and spec.role_name:
         problems.append("give role_arn (a role you manage) or role_name (a role this module manages), not both")
     if spec.state == "present":
-        problems.extend(replication.rules_problems(spec.resolved_rules, spec.owner_override, spec.dest_account))
+        problems.extend(replication.rules_problems(spec.resolved_rules))
     return problems
 
 
@@ -94,7 +101,8 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
     source_region = buckets.source_bucket_region(clients, source)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
-    dest_in_other_account = bool(spec.dest_account) and spec.dest_account != account_id
+    dest_account = spec.resolved_dest_account
+    dest_in_other_account = bool(dest_account) and dest_account != account_id
 
     source_versioning = buckets.versioning_status(source_s3, source)
     source_object_lock = buckets.object_lock_enabled(source_s3, source)
@@ -120,7 +128,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         "dest_versioning": dest_versioning, "replication": replication.normalize_configuration(existing),
     }
 
-    desired_rules = [replication.api_rule(rule, dest, spec.dest_account, spec.owner_override, rule.get("priority"))
+    desired_rules = [replication.api_rule(rule, dest, rule.get("priority"))
                      for rule in spec.resolved_rules]
     existing_rules = (existing or {}).get("Rules", [])
     foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
@@ -145,7 +153,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
-            owner_override=spec.owner_override)
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules))
         role_arn, role_created = iam.ensure_role(
             clients("iam", source_region), account_id, role_name, replication_trust_policy(account_id, source),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode)

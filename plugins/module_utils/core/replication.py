@@ -48,7 +48,14 @@ def rule_problems(rule: dict[str, Any]) -> list[str]:
     return problems
 
 
-def rules_problems(rules: list[dict[str, Any]], owner_override: bool, dest_account: str | None) -> list[str]:
+def with_destination_owner(rule: dict[str, Any], dest_account: str | None, owner_override: bool) -> dict[str, Any]:
+    """The rule with the task-level ``dest_account`` / ``owner_override`` filled in where it sets none itself."""
+    return {**rule, "dest_account": rule.get("dest_account") or dest_account,
+            "owner_override": owner_override if rule.get("owner_override") is None else rule["owner_override"]}
+
+
+def rules_problems(rules: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with the rules together (``rules`` as ``with_destination_owner`` returns them)."""
     problems = [problem for rule in rules for problem in rule_problems(rule)]
     ids = [rule.get("id") for rule in rules]
     duplicates = sorted({rule_id for rule_id in ids if rule_id and ids.count(rule_id) > 1})
@@ -57,13 +64,19 @@ def rules_problems(rules: list[dict[str, Any]], owner_override: bool, dest_accou
     priorities = [rule["priority"] for rule in rules if rule.get("priority") is not None]
     if len(priorities) != len(set(priorities)):
         problems.append("rule priorities must be unique")
-    if owner_override and not dest_account:
-        problems.append("owner_override needs dest_account, the account that owns the DR bucket")
+    for rule in rules:
+        if rule.get("owner_override") and not rule.get("dest_account"):
+            problems.append(f"rule {rule.get('id') or '<no id>'}: owner_override needs dest_account, the account "
+                            "that owns the DR bucket")
+    accounts = {rule.get("dest_account") or "this account" for rule in rules}
+    if len(accounts) > 1:
+        # Every rule of this task replicates to the one DR bucket, and a bucket has one owner.
+        problems.append(f"the rules name different DR bucket owners ({', '.join(sorted(accounts))}); they all "
+                        "replicate to the one DR bucket, so set dest_account once for the task or the same on every rule")
     return problems
 
 
-def api_rule(rule: dict[str, Any], dest_bucket: str, dest_account: str | None, owner_override: bool,
-             priority: int) -> dict[str, Any]:
+def api_rule(rule: dict[str, Any], dest_bucket: str, priority: int | None) -> dict[str, Any]:
     """The S3 API shape of one rule spec (a V2 rule: Filter, Priority, DeleteMarkerReplication)."""
     tags = [{"Key": key, "Value": str(value)} for key, value in sorted((rule.get("tags") or {}).items())]
     prefix = rule.get("prefix") or ""
@@ -79,11 +92,11 @@ def api_rule(rule: dict[str, Any], dest_bucket: str, dest_account: str | None, o
     if delete_markers is None:
         delete_markers = not tags
     destination: dict[str, Any] = {"Bucket": bucket_arn(dest_bucket)}
-    if dest_account:
-        destination["Account"] = dest_account
+    if rule.get("dest_account"):
+        destination["Account"] = rule["dest_account"]
     if rule.get("storage_class"):
         destination["StorageClass"] = rule["storage_class"]
-    if owner_override:
+    if rule.get("owner_override"):
         destination["AccessControlTranslation"] = {"Owner": "Destination"}
     if rule.get("replica_kms_key_id"):
         destination["EncryptionConfiguration"] = {"ReplicaKmsKeyID": rule["replica_kms_key_id"]}

@@ -100,3 +100,66 @@ def test_object_lock_retention_changes_with_objects_present(localaws):
 def test_without_patch_object_lock_needs_an_empty_bucket(localaws_without):
     with pytest.raises(ClientError):
         check_retention_changes_on_a_bucket_with_objects(localaws_without("s3_object_lock_existing_objects"))
+
+
+def check_table_has_a_stable_id(server) -> None:
+    dynamodb = client_for(server, "dynamodb", "eu-west-1")
+    name = f"ids-{uuid.uuid4().hex[:8]}"
+    created = dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                                    KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])["TableDescription"]
+    described = dynamodb.describe_table(TableName=name)["Table"]
+    assert uuid.UUID(created["TableId"]) == uuid.UUID(described["TableId"])
+
+
+def test_table_id_is_returned_and_stable(localaws):
+    check_table_has_a_stable_id(localaws)
+
+
+def test_without_patch_table_has_no_id(localaws_without):
+    with pytest.raises(KeyError):
+        check_table_has_a_stable_id(localaws_without("dynamodb_table_id"))
+
+
+def make_trail(server, region: str, multi_region: bool = False) -> dict:
+    name = f"trail-{uuid.uuid4().hex[:8]}"
+    client_for(server, "s3", "us-east-1").create_bucket(Bucket=f"{name}-logs")
+    cloudtrail = client_for(server, "cloudtrail", region)
+    return cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-logs", IsMultiRegionTrail=multi_region)
+
+
+def check_describe_trails_answers_only_the_named(server) -> None:
+    mine, other = make_trail(server, "eu-west-3"), make_trail(server, "eu-west-3")
+    cloudtrail = client_for(server, "cloudtrail", "eu-west-3")
+    for name_or_arn in (mine["Name"], mine["TrailARN"]):
+        assert [trail["Name"] for trail in cloudtrail.describe_trails(trailNameList=[name_or_arn])["trailList"]] == [
+            mine["Name"]]
+    assert {mine["Name"], other["Name"]} <= {trail["Name"] for trail in cloudtrail.describe_trails()["trailList"]}
+
+
+def test_describe_trails_answers_only_the_named_trails(localaws):
+    check_describe_trails_answers_only_the_named(localaws)
+
+
+def test_without_patch_describe_trails_answers_every_trail(localaws_without):
+    with pytest.raises(AssertionError):
+        check_describe_trails_answers_only_the_named(localaws_without("cloudtrail_trail_name_list"))
+
+
+def check_delete_trail_by_arn(server) -> None:
+    trail = make_trail(server, "eu-west-3")
+    cloudtrail = client_for(server, "cloudtrail", "eu-west-3")
+    cloudtrail.delete_trail(Name=trail["TrailARN"])
+    assert trail["Name"] not in [listed["Name"] for listed in cloudtrail.list_trails()["Trails"]]
+    with pytest.raises(ClientError) as error:
+        cloudtrail.delete_trail(Name=trail["TrailARN"])
+    assert error.value.response["Error"]["Code"] == "TrailNotFoundException"
+
+
+def test_delete_trail_by_arn_deletes_it(localaws):
+    check_delete_trail_by_arn(localaws)
+
+
+def test_without_patch_delete_trail_by_arn_keeps_the_trail(localaws_without):
+    with pytest.raises(AssertionError):
+        check_delete_trail_by_arn(localaws_without("cloudtrail_delete_by_arn"))

@@ -28,6 +28,9 @@ PATCH_MODULES = (
     "events_lambda_targets",
     "events_schedule_rules",
     "sns_lambda_delivery",
+    "dynamodb_table_id",
+    "cloudtrail_trail_name_list",
+    "cloudtrail_delete_by_arn",
     "s3_cloudtrail_events",
 )
 

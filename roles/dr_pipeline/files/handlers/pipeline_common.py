@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import time
+import uuid
 
 from s3dr_core.clients import boto3_clients
 
@@ -26,10 +28,32 @@ def json_setting(name: str, default: str = "{}"):
 
 
 def log_action(action: str, bucket: str | None, **fields) -> None:
-    """One structured JSON line per action (CloudWatch Logs Insights can filter on every field)."""
-    print(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "action": action,
-                      "bucket": bucket, "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"), **fields},
-                     default=str), flush=True)
+    """One structured JSON line per action (CloudWatch Logs Insights can filter on every field), and one
+    audit record per bucket action when the pipeline was deployed with an audit table."""
+    record = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "action": action, "bucket": bucket,
+              "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"), **fields}
+    print(json.dumps(record, default=str), flush=True)
+    if bucket and os.environ.get("AUDIT_TABLE"):
+        write_audit_record(record)
+
+
+def write_audit_record(record: dict) -> None:
+    """Item key: the bucket, then time#unique id (so duplicate deliveries are two records, never one overwritten).
+
+    A failed audit write is logged, not raised: the DR action it records has already happened.
+    """
+    item = {"bucket": {"S": record["bucket"]}, "at": {"S": f"{record['time']}#{uuid.uuid4().hex}"},
+            "action": {"S": record["action"]}, "function": {"S": record["function"] or ""},
+            "record": {"S": json.dumps(record, default=str)}}
+    retention_days = int(os.environ.get("AUDIT_RETENTION_DAYS") or 0)
+    if retention_days:
+        item["expires_at"] = {"N": str(int(time.time()) + retention_days * 86400)}
+    try:
+        clients()("dynamodb", setting("AUDIT_TABLE_REGION")).put_item(TableName=setting("AUDIT_TABLE"), Item=item)
+    except Exception as error:  # whatever failed (permissions, throttling, a missing table), the action stands
+        print(json.dumps({"time": record["time"], "action": "audit_write_failed", "bucket": record["bucket"],
+                          "function": record["function"], "audited_action": record["action"], "error": str(error)}),
+              flush=True)
 
 
 def sns_messages(event: dict) -> list[dict]:
@@ -44,5 +68,7 @@ def publish(clients, topic_arn: str, message: dict) -> None:
                                    Subject=f"s3dr {message.get('action', '')}"[:100])
 
 
+@functools.lru_cache(maxsize=1)
 def clients():
+    """One client factory per process, so a warm Lambda reuses its connections."""
     return boto3_clients()
