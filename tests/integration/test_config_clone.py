@@ -261,7 +261,8 @@ def test_fleet_with_injected_failures(localaws, run_playbook, aws_client):
      "kms_key_map maps to keys outside the DR Region us-west-2"),
     ({"source_bucket": "SOURCE", "notification_target_map": {"q": "arn:aws:sqs:eu-west-1:123456789012:q"}},
      "notification_target_map maps to targets outside the DR Region"),
-], ids=["missing-source", "same-bucket", "kms-map-wrong-region", "target-map-wrong-region"])
+    ({"source_bucket": "SOURCE", "create_dest_bucket": False}, "-dr does not exist in us-west-2 and create_dest_bucket is false"),
+], ids=["missing-source", "same-bucket", "kms-map-wrong-region", "target-map-wrong-region", "missing-dr-bucket"])
 def test_bad_input_is_a_clear_error_with_no_write(options, message, localaws, run_playbook, aws_client):
     source = unique("badclone")
     aws_client("s3", SOURCE_REGION).create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
