@@ -74,6 +74,7 @@ import base64
 import hashlib
 import io
 import os
+import tempfile
 import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -109,6 +110,17 @@ def build(entries):
     return buffer.getvalue()
 
 
+def write_atomically(dest, content):
+    """Readers see the old zip or the new one, never part of one, even when runs package at once."""
+    directory = os.path.dirname(os.path.abspath(dest))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(dest)}.")
+    with os.fdopen(handle, "wb") as target:
+        target.write(content)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, dest)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -133,11 +145,7 @@ def main():
             current = existing.read()
     changed = current != content
     if changed and not module.check_mode:
-        os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
-        temporary = f"{dest}.tmp"
-        with open(temporary, "wb") as target:
-            target.write(content)
-        os.replace(temporary, dest)
+        write_atomically(dest, content)
     module.exit_json(changed=changed, dest=dest, entries=[name for name, path in entries],
                      code_sha256=base64.b64encode(hashlib.sha256(content).digest()).decode())
 
