@@ -147,12 +147,13 @@ def main():
     options = clone_spec_options(module.params)
     selection = selected_buckets(module, clients)
 
+    specs = {bucket: CloneSpec(source_bucket=bucket, dest_bucket=dest, **options) for bucket, dest in selection.items()}
+
     def report(bucket):
-        spec = CloneSpec(source_bucket=bucket, dest_bucket=selection[bucket], **options)
-        return drift_report(clients, spec, module.params["compare_objects"], module.params["max_keys"])
+        return drift_report(clients, specs[bucket], module.params["compare_objects"], module.params["max_keys"])
 
     reports = [outcome.result if outcome.result is not None else
-               {"source_bucket": outcome.bucket, "dr_ready": False,
+               {"source_bucket": outcome.bucket, "dest_bucket": specs[outcome.bucket].resolved_dest_bucket, "dr_ready": False,
                 "problems": [outcome.error], "error": outcome.error}
                for outcome in run_fleet(selection, report, module.params["concurrency"])]
     summary = [f"{item['source_bucket']} -> {item['dest_bucket']}: "

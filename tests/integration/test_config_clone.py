@@ -352,3 +352,23 @@ def test_drift_in_every_category_is_reported_then_cloned_away(run_playbook, aws_
     report = drift(run_playbook, **options)["buckets"][0]
     assert {name: entry["status"] for name, entry in report["categories"].items() if entry["status"] != "in_sync"} == {
         "acl": "skipped"}
+
+
+def test_drift_fleet_reports_a_broken_pair_as_not_ready_and_names_its_dr_bucket(run_playbook, aws_client):
+    tag = unique("dfleet")
+    s3 = aws_client("s3", SOURCE_REGION)
+    sources = [f"{tag}-{index}" for index in range(3)]
+    for name in sources:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "fleet", "Value": tag}]})
+    broken = sources[1]  # its DR bucket name is taken in another Region: the pair cannot be read
+    aws_client("s3", "ap-south-1").create_bucket(Bucket=f"{broken}-dr",
+                                                 CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
+    result = drift(run_playbook, source_tags={"fleet": tag}, source_region=SOURCE_REGION, dest_region=DR_REGION,
+                   categories=["tagging"])
+    assert result.get("failed") is not True, result
+    assert result["dr_ready"] is False
+    reports = {item["source_bucket"]: item for item in result["buckets"]}
+    assert reports[broken]["dr_ready"] is False and reports[broken]["dest_bucket"] == f"{broken}-dr"
+    assert "ap-south-1" in reports[broken]["error"], reports[broken]
+    assert any(line.startswith(f"{broken} -> {broken}-dr: NOT DR-ready") for line in result["summary"]), result["summary"]
