@@ -7,9 +7,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from plugins.module_utils.core import waiting
+from plugins.module_utils.core.buckets import create_secure_bucket
 from plugins.module_utils.core.clients import boto3_clients
 from plugins.module_utils.core.crr import CrrSpec, apply_crr
 from plugins.module_utils.core.errors import DRError
+from plugins.module_utils.core.result import Result
 
 
 @pytest.fixture
@@ -78,3 +80,18 @@ def test_check_mode_returns_the_same_plan_and_writes_nothing(aws):
     done = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
     assert done.actions == planned.actions
     assert done.after["replication"] == planned.after["replication"]
+
+
+def test_dr_bucket_created_meanwhile_by_a_parallel_run_is_still_locked_down(aws):
+    s3 = aws("s3", "us-west-2")
+    s3.create_bucket(Bucket="src-dr", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})  # the other run
+    create_secure_bucket(s3, "src-dr", "us-west-2", None, False, Result(), check_mode=False)
+    assert all(s3.get_public_access_block(Bucket="src-dr")["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_versioning(Bucket="src-dr")["Status"] == "Enabled"
+    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket="src-dr")["Policy"]
+
+
+def test_dr_bucket_created_meanwhile_in_another_region_is_a_clear_error(aws):
+    aws("s3", "ap-south-1").create_bucket(Bucket="src-dr", CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
+    with pytest.raises(DRError, match="DR bucket src-dr exists in ap-south-1, not in the DR Region us-west-2"):
+        create_secure_bucket(aws("s3", "us-west-2"), "src-dr", "us-west-2", None, False, Result(), check_mode=False)

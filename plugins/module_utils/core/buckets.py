@@ -58,13 +58,16 @@ def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
                           "another account, set dest_account.", bucket=bucket, region=region, cause=error)
         raise DRError(f"Cannot check DR bucket {bucket}: {error_message(error)}", bucket=bucket, region=region,
                       cause=error)
-    actual = response.get("BucketRegion") or region_of_location(
-        s3.get_bucket_location(Bucket=bucket)["LocationConstraint"])
+    _require_dr_region(s3, bucket, region, response.get("BucketRegion"))
+    return True
+
+
+def _require_dr_region(s3, bucket: str, region: str, known_region: str | None = None) -> None:
+    actual = known_region or region_of_location(s3.get_bucket_location(Bucket=bucket)["LocationConstraint"])
     if actual != region:
         raise DRError(f"DR bucket {bucket} exists in {actual}, not in the DR Region {region}. Choose another "
                       "dest_bucket, or set dest_region to {actual}.".replace("{actual}", actual),
                       bucket=bucket, region=region)
-    return True
 
 
 def versioning_status(s3, bucket: str) -> str:
@@ -114,10 +117,15 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
     try:
         s3.create_bucket(**create)
     except Exception as error:
-        if error_code(error) == "BucketAlreadyExists":
+        code = error_code(error)
+        if code == "BucketAlreadyExists":
             raise DRError(f"DR bucket name {bucket} is taken by another AWS account. Choose another dest_bucket or "
                           "dest_suffix.", bucket=bucket, region=region, cause=error)
-        raise
+        if code != "BucketAlreadyOwnedByYou":
+            raise
+        # Created a moment ago by a parallel run (a duplicate event, two jobs sharing a DR bucket):
+        # lock it down the same way, which is idempotent, unless it is in another Region.
+        _require_dr_region(s3, bucket, region)
 
     def settled(call, what):
         retry_while(call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{what} on new bucket {bucket}")
