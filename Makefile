@@ -12,7 +12,8 @@ ANSIBLE_TEST_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Test processes for `make pytest`: most test time is waiting on the endpoint and ansible-playbook, so 2
-# workers on 2 cores halve the wall time (3 were no faster). Each worker starts its own endpoint.
+# workers on 2 cores halve the wall time (3 were no faster). Each worker starts its own endpoint and runs
+# whole files, since a file's later tests may use what its first test deployed.
 PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test pytest molecule sanity lint localaws-start localaws-stop clean
@@ -37,7 +38,7 @@ test: setup
 	$(MAKE) --keep-going pytest molecule sanity lint
 
 pytest: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 molecule: setup
 	$(BIN)/python -m tools.localaws run -- $(BIN)/molecule test --all

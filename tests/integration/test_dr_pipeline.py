@@ -79,6 +79,27 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     assert replication_rules(aws_client, tagged)[0]["ID"] == "dr"
 
 
+FUNCTIONS = ("source-bucket-check", "destination-bucket-check", "enable-replication")
+
+
+def test_function_policies_name_no_s3_wildcard_outside_the_account(aws_client, pipeline_vars):
+    """Deployed after the first test: no s3:*, and every wildcard bucket ARN is limited to this account."""
+    iam, account = aws_client("iam"), aws_client("sts").get_caller_identity()["Account"]
+    for function in FUNCTIONS:
+        role = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}-{function}"
+        document = iam.get_role_policy(RoleName=role, PolicyName="s3dr-pipeline")["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        for statement in document["Statement"]:
+            actions = [action for action in statement["Action"] if action.startswith("s3:")]
+            if not actions:
+                continue
+            assert "s3:*" not in actions and "*" not in statement["Resource"], (role, statement)
+            if actions == ["s3:ListAllMyBuckets"]:  # has no resource to scope
+                continue
+            if any("*" in resource for resource in statement["Resource"]):
+                assert statement["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}, (role, statement)
+
+
 def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_vars):
     bucket = f"e2e-twice-{uuid.uuid4().hex[:8]}"
     s3 = aws_client("s3", SOURCE_REGION)
