@@ -16,7 +16,7 @@ def test_concurrent_writers_of_one_dest_all_succeed_and_leave_one_whole_file(tmp
     def writer(content):
         start.wait()
         try:
-            for _ in range(20):
+            for _round in range(20):
                 write_atomically(str(dest), content)
         except OSError as error:  # a shared temporary name fails here (FileNotFoundError on replace)
             errors.append(error)
