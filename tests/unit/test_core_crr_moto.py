@@ -95,3 +95,29 @@ def test_dr_bucket_created_meanwhile_in_another_region_is_a_clear_error(aws):
     aws("s3", "ap-south-1").create_bucket(Bucket="src-dr", CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
     with pytest.raises(DRError, match="DR bucket src-dr exists in ap-south-1, not in the DR Region us-west-2"):
         create_secure_bucket(aws("s3", "us-west-2"), "src-dr", "us-west-2", None, False, Result(), check_mode=False)
+
+
+def no_dr_bucket_and_no_role(aws) -> bool:
+    dr_buckets = [bucket["Name"] for bucket in aws("s3", "us-west-2").list_buckets()["Buckets"] if bucket["Name"] != "src"]
+    roles = aws("iam", "us-east-1").list_roles()["Roles"]
+    return dr_buckets == [] and roles == []
+
+
+def test_role_conflict_with_foreign_rules_is_refused_before_any_write(aws):
+    s3 = aws("s3", "eu-west-1")
+    s3.put_bucket_versioning(Bucket="src", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket="src", ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/someone-elses", "Rules": [{
+            "ID": "theirs", "Priority": 9, "Status": "Enabled", "Filter": {"Prefix": "x/"},
+            "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": {"Bucket": "arn:aws:s3:::elsewhere"}}]})
+    with pytest.raises(DRError, match="theirs"):
+        apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert no_dr_bucket_and_no_role(aws)
+    assert s3.get_bucket_replication(Bucket="src")["ReplicationConfiguration"]["Rules"][0]["ID"] == "theirs"
+
+
+def test_unresolvable_kms_key_is_refused_before_any_write(aws):
+    with pytest.raises(DRError, match="KMS key alias/no-such-key in us-west-2 cannot be resolved"):
+        apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", dest_kms_key_id="alias/no-such-key"))
+    assert no_dr_bucket_and_no_role(aws)
+    assert aws("s3", "eu-west-1").get_bucket_versioning(Bucket="src").get("Status") is None  # not enabled either

@@ -132,10 +132,22 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
                      for rule in spec.resolved_rules]
     existing_rules = (existing or {}).get("Rules", [])
     foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
-    role_arn = spec.role_arn  # None: the managed role, decided after the checks that need no write
-    if spec.role_arn and existing and existing.get("Role") != spec.role_arn and foreign_rules \
+    role_arn, managed_role = spec.role_arn, None
+    if role_arn is None:
+        # The managed role: its ARN and every KMS key its policy names are resolved (reads only) before any
+        # write, so that a conflict or an unresolvable key leaves nothing half-done.
+        role_name = spec.role_name or role_name_for(source)
+        iam_client = clients("iam", source_region)
+        policy = replication_role_policy(
+            source, source_region, dest, spec.dest_region,
+            source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
+            replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules))
+        role_arn = iam.role_arn(iam_client, account_id, role_name)
+        managed_role = (iam_client, role_name, policy)
+    if existing and existing.get("Role") != role_arn and foreign_rules \
             and not spec.purge_rules and not spec.allow_role_change:
-        raise _role_change_error(source, existing["Role"], spec.role_arn, foreign_rules)
+        raise _role_change_error(source, existing["Role"], role_arn, foreign_rules)
 
     # Writes, in the order that leaves the safest state if one fails.
     if dest_exists is False:
@@ -147,19 +159,11 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source_versioning = buckets.ensure_versioning(source_s3, source, source_versioning, result, check_mode)
 
     role_created = False
-    if role_arn is None:
-        role_name = spec.role_name or role_name_for(source)
-        policy = replication_role_policy(
-            source, source_region, dest, spec.dest_region,
-            source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
-            replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
-            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules))
+    if managed_role:
+        iam_client, role_name, policy = managed_role
         role_arn, role_created = iam.ensure_role(
-            clients("iam", source_region), account_id, role_name, replication_trust_policy(account_id, source),
+            iam_client, account_id, role_name, replication_trust_policy(account_id, source),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode)
-        if existing and existing.get("Role") != role_arn and foreign_rules and not spec.purge_rules \
-                and not spec.allow_role_change:
-            raise _role_change_error(source, existing["Role"], role_arn, foreign_rules)
 
     merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
     desired_configuration = {"Role": role_arn, "Rules": merged}

@@ -16,6 +16,16 @@ ROLE_PATH = "/service-role/"
 MANAGED_BY_TAG = {"Key": "managed-by", "Value": "resilience.s3_dr"}
 
 
+def role_arn(iam, account_id: str, role_name: str) -> str:
+    """The ARN of the role, existing (whatever its path) or as ensure_role will create it."""
+    role = _get_role(iam, role_name)
+    return role["Arn"] if role else _new_role_arn(account_id, role_name)
+
+
+def _new_role_arn(account_id: str, role_name: str) -> str:
+    return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role_name}"
+
+
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,
                 result: Result, check_mode: bool) -> tuple[str, bool]:
     """Create or update the role and its inline policy. Returns (role ARN, created now)."""
@@ -24,7 +34,7 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
         result.record(f"create IAM role {role_name}")
         result.record(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}")
         if check_mode:
-            return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role_name}", True
+            return _new_role_arn(account_id, role_name), True
         role = iam.create_role(RoleName=role_name, Path=ROLE_PATH, Description=description,
                                AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG])["Role"]
         iam.put_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(policy))
