@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
 
 # Options of doc fragment resilience.s3_dr.bucket_selection.
@@ -102,11 +102,14 @@ def fleet_return(module, outcomes: list[FleetOutcome]) -> None:
 
 def exit_single_or_fleet(module, selection: dict[str, str | None], work) -> None:
     """Run ``work(bucket) -> Result`` for the one source bucket, or for the fleet; exit the module."""
-    if module.params["source_bucket"]:
+    bucket = module.params["source_bucket"]
+    if bucket:
         try:
-            result = work(module.params["source_bucket"])
+            result = work(bucket)
         except DRError as error:
             fail_with(module, error)
+        except Exception as error:  # an AWS error the core did not foresee: still name the bucket, no traceback
+            fail_with(module, DRError(f"Bucket {bucket}: {describe_error(error)}.", bucket=bucket, cause=error))
         for warning in result.warnings:
             module.warn(warning)
         module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})

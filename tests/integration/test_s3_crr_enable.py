@@ -257,6 +257,19 @@ def test_absent_keeps_other_rules(run_playbook, aws_client):
     assert replication_of(aws_client, source) == {"Role": role, "Rules": [foreign]}
 
 
+def test_an_aws_error_the_core_did_not_foresee_is_a_message_naming_the_bucket(run_playbook, aws_client):
+    source = make_source(aws_client)
+    role = f"arn:aws:iam::{ACCOUNT}:role/team-replication"
+    _put_foreign_rule(aws_client, source, role)
+    crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=role)
+    # S3 refuses a replication configuration on a bucket whose versioning is no longer Enabled.
+    aws_client("s3", SOURCE_REGION).put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Suspended"})
+    failed = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, state="absent")
+    assert failed.get("failed"), failed
+    assert failed["msg"].startswith(f"Bucket {source}: ") and "(InvalidRequest)" in failed["msg"], failed["msg"]
+    assert failed["bucket"] == source
+
+
 def test_role_change_with_foreign_rules_needs_opt_in(localaws, run_playbook, aws_client):
     source = make_source(aws_client)
     _put_foreign_rule(aws_client, source, f"arn:aws:iam::{ACCOUNT}:role/team-replication")

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 
 from . import buckets
 from .clients import ClientFactory, Config, retry_config
-from .errors import DRError, error_code, error_message
+from .errors import DRError, describe_error, error_code, error_message
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
 from .replication import STORAGE_CLASSES
 from .result import Result
@@ -479,7 +479,7 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
         raise
     except Exception as error:
         raise DRError(f"Bucket {source}: cannot prepare the backfill to {dest} in {dest_region}: "
-                      f"{error_message(error)} ({error_code(error) or type(error).__name__}).",
+                      f"{describe_error(error)}.",
                       bucket=source, region=source_region, cause=error) from error
 
     stats = _Stats()
@@ -515,7 +515,7 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
                 dest_listing.close()
     except Exception as error:  # a listing failed: what was copied so far stays, and is reported
         raise DRError(f"Bucket {source}: listing {source} or {dest} failed after {stats.copied} object(s) were "
-                      f"copied: {error_message(error)} ({error_code(error) or type(error).__name__}). Run again to "
+                      f"copied: {describe_error(error)}. Run again to "
                       "resume; objects already copied are skipped.", bucket=source, region=source_region,
                       done=[] if check_mode else [f"copied {stats.copied} object(s) to {dest}"], cause=error) from error
     finally:
@@ -634,7 +634,7 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
         raise
     except Exception as error:
         raise DRError(f"Bucket {source}: cannot prepare the Batch Replication job in {source_region}: "
-                      f"{error_message(error)} ({error_code(error) or type(error).__name__}).",
+                      f"{describe_error(error)}.",
                       bucket=source, region=source_region, cause=error) from error
 
     result = Result()
@@ -653,7 +653,7 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
             job_id = s3control.create_job(**request, ClientRequestToken=str(uuid.uuid4()))["JobId"]
         except Exception as error:
             raise DRError(f"Bucket {source}: S3 refused the Batch Replication job in {source_region}: "
-                          f"{error_message(error)} ({error_code(error) or type(error).__name__}). Check that "
+                          f"{describe_error(error)}. Check that "
                           f"batch_role_arn {spec.batch_role_arn} trusts batchoperations.s3.amazonaws.com and this "
                           "identity may iam:PassRole it.", bucket=source, region=source_region, cause=error) from error
     result.after = {**result.before, "active_job": job_id or "(new job)"}

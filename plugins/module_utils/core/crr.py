@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets, iam, replication
-from .errors import DRError, error_code, error_message
+from .errors import DRError, describe_error, error_code, error_message
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
 from .policies import replication_role_policy, replication_trust_policy
 from .result import Result
@@ -91,7 +91,7 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Resu
             error.message = f"Bucket {spec.source_bucket}: {error.message}"
         raise
     except Exception as error:  # an AWS error we did not foresee: still name the bucket and the steps done
-        raise DRError(f"Bucket {spec.source_bucket}: {error_message(error)} ({error_code(error) or type(error).__name__}).",
+        raise DRError(f"Bucket {spec.source_bucket}: {describe_error(error)}.",
                       bucket=spec.source_bucket, done=[] if check_mode else result.actions, cause=error) from error
     return result
 

@@ -36,3 +36,8 @@ def error_code(error: Exception) -> str:
 def error_message(error: Exception) -> str:
     response = getattr(error, "response", None) or {}
     return str(response.get("Error", {}).get("Message", "")) or str(error)
+
+
+def describe_error(error: Exception) -> str:
+    """'message (Code)' of an AWS error, or 'message (ExceptionType)' of any other, for user-facing messages."""
+    return f"{error_message(error)} ({error_code(error) or type(error).__name__})"
