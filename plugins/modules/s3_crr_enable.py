@@ -61,6 +61,9 @@ options:
       - The name of the replication role this module manages. Default is C(s3-crr-<source bucket>)
         (shortened with a hash when longer than 64 characters).
       - Not allowed with O(sources) or O(source_tags), where each bucket gets its own role.
+      - The module creates the role with the tag C(managed-by=resilience.s3_dr) and keeps its trust and
+        inline policy in line. An existing role without that tag is an error, never rewritten; give such
+        a role as O(role_arn) to use it unchanged.
       - A role created by this run may not be usable by S3 at once; the module retries, bounded by
         O(role_propagation_timeout), and reports each retry as a warning.
     type: str

@@ -121,3 +121,14 @@ def test_unresolvable_kms_key_is_refused_before_any_write(aws):
         apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", dest_kms_key_id="alias/no-such-key"))
     assert no_dr_bucket_and_no_role(aws)
     assert aws("s3", "eu-west-1").get_bucket_versioning(Bucket="src").get("Status") is None  # not enabled either
+
+
+def test_an_existing_role_not_managed_by_us_is_never_rewritten(aws):
+    iam = aws("iam", "us-east-1")
+    iam.create_role(RoleName="s3-crr-src", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
+    with pytest.raises(DRError, match="IAM role s3-crr-src exists and is not managed by resilience.s3_dr"):
+        apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert iam.list_role_policies(RoleName="s3-crr-src")["PolicyNames"] == []
+    assert [bucket["Name"] for bucket in aws("s3", "us-west-2").list_buckets()["Buckets"]] == ["src"]
+    assert apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2",
+                                  role_arn=iam.get_role(RoleName="s3-crr-src")["Role"]["Arn"])).changed

@@ -17,9 +17,19 @@ MANAGED_BY_TAG = {"Key": "managed-by", "Value": "resilience.s3_dr"}
 
 
 def role_arn(iam, account_id: str, role_name: str) -> str:
-    """The ARN of the role, existing (whatever its path) or as ensure_role will create it."""
+    """The ARN of the role, existing (whatever its path) or as ensure_role will create it.
+
+    An existing role must carry our managed-by tag: ensure_role rewrites its trust and inline policy,
+    which must never happen to a role someone else relies on.
+    """
     role = _get_role(iam, role_name)
-    return role["Arn"] if role else _new_role_arn(account_id, role_name)
+    if role is None:
+        return _new_role_arn(account_id, role_name)
+    if MANAGED_BY_TAG not in (role.get("Tags") or []):
+        raise DRError(f"IAM role {role_name} exists and is not managed by resilience.s3_dr (it has no tag "
+                      f"{MANAGED_BY_TAG['Key']}={MANAGED_BY_TAG['Value']}), so its policies are left as they are. "
+                      f"Give it as role_arn to use it unchanged, or choose another role_name.")
+    return role["Arn"]
 
 
 def _new_role_arn(account_id: str, role_name: str) -> str:
