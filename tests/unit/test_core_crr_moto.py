@@ -132,3 +132,27 @@ def test_an_existing_role_not_managed_by_us_is_never_rewritten(aws):
     assert [bucket["Name"] for bucket in aws("s3", "us-west-2").list_buckets()["Buckets"]] == ["src"]
     assert apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2",
                                   role_arn=iam.get_role(RoleName="s3-crr-src")["Role"]["Arn"])).changed
+
+
+class FailingEncryptionPut:
+    """An S3 client whose PutBucketEncryption is denied, as with a policy that lacks s3:PutEncryptionConfiguration."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def put_bucket_encryption(self, **kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutBucketEncryption")
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_steps_done_of_a_failed_run_are_only_those_that_happened(aws):
+    def clients(service, region):
+        client = aws(service, region)
+        return FailingEncryptionPut(client) if (service, region) == ("s3", "us-west-2") else client
+
+    with pytest.raises(DRError) as error:
+        apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert error.value.done == ["create DR bucket src-dr in us-west-2", "block public access on src-dr"]
+    assert "Steps already done: create DR bucket src-dr in us-west-2; block public access on src-dr." in str(error.value)

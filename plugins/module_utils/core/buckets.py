@@ -79,10 +79,9 @@ def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode:
     """Enable versioning (never suspend it). Returns the status after."""
     if current == "Enabled":
         return current
-    result.record(f"enable versioning on {bucket}")
-    if not check_mode:
-        retry_while(lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
-                    BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"enable versioning on {bucket}")
+    result.write(f"enable versioning on {bucket}", lambda: retry_while(
+        lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+        BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"enable versioning on {bucket}"), check_mode)
     return "Enabled"
 
 
@@ -104,45 +103,47 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
     (SSE-S3, or SSE-KMS with ``kms_key_id``), a TLS-only bucket policy, versioning on, and
     Object Lock when the source has it (it can only be turned on at creation).
     """
-    result.record(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""))
-    for step in ("block public access", "set default encryption", "put TLS-only bucket policy", "enable versioning"):
-        result.actions.append(f"{step} on {bucket}")
-    if check_mode:
-        return
     create: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
     if region != "us-east-1":
         create["CreateBucketConfiguration"] = {"LocationConstraint": region}
     if object_lock:
         create["ObjectLockEnabledForBucket"] = True
-    try:
-        s3.create_bucket(**create)
-    except Exception as error:
-        code = error_code(error)
-        if code == "BucketAlreadyExists":
-            raise DRError(f"DR bucket name {bucket} is taken by another AWS account. Choose another dest_bucket or "
-                          "dest_suffix.", bucket=bucket, region=region, cause=error)
-        if code != "BucketAlreadyOwnedByYou":
-            raise
-        # Created a moment ago by a parallel run (a duplicate event, two jobs sharing a DR bucket):
-        # lock it down the same way, which is idempotent, unless it is in another Region.
-        _require_dr_region(s3, bucket, region)
+
+    def create_bucket():
+        try:
+            s3.create_bucket(**create)
+        except Exception as error:
+            code = error_code(error)
+            if code == "BucketAlreadyExists":
+                raise DRError(f"DR bucket name {bucket} is taken by another AWS account. Choose another dest_bucket "
+                              "or dest_suffix.", bucket=bucket, region=region, cause=error)
+            if code != "BucketAlreadyOwnedByYou":
+                raise
+            # Created a moment ago by a parallel run (a duplicate event, two jobs sharing a DR bucket):
+            # lock it down the same way, which is idempotent, unless it is in another Region.
+            _require_dr_region(s3, bucket, region)
 
     def settled(call, what):
-        retry_while(call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{what} on new bucket {bucket}")
+        return lambda: retry_while(call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{what} on new bucket {bucket}")
 
-    settled(lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}),
-        "block public access")
     rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     if kms_key_id:
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id},
                 "BucketKeyEnabled": True}
-    settled(lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}),
-            "set default encryption")
-    settled(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_bucket_policy(bucket))),
-            "put TLS-only bucket policy")
-    settled(lambda: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
-            "enable versioning")
+    result.write(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""),
+                 create_bucket, check_mode)
+    lock_down = {
+        "block public access": lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}),
+        "set default encryption": lambda: s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}),
+        "put TLS-only bucket policy": lambda: s3.put_bucket_policy(
+            Bucket=bucket, Policy=json.dumps(tls_only_bucket_policy(bucket))),
+        "enable versioning": lambda: s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+    }
+    for step, call in lock_down.items():
+        result.write(f"{step} on {bucket}", settled(call, step), check_mode)
 
 
 def default_kms_key(s3, bucket: str) -> str | None:

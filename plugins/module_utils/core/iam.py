@@ -40,24 +40,23 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
                 result: Result, check_mode: bool) -> tuple[str, bool]:
     """Create or update the role and its inline policy. Returns (role ARN, created now)."""
     role = _get_role(iam, role_name)
-    if role is None:
-        result.record(f"create IAM role {role_name}")
-        result.record(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}")
-        if check_mode:
-            return _new_role_arn(account_id, role_name), True
-        role = iam.create_role(RoleName=role_name, Path=ROLE_PATH, Description=description,
-                               AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG])["Role"]
+
+    def put_inline_policy():
         iam.put_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(policy))
-        return role["Arn"], True
+
+    if role is None:
+        created = {}
+        result.write(f"create IAM role {role_name}", lambda: created.update(iam.create_role(
+            RoleName=role_name, Path=ROLE_PATH, Description=description,
+            AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG])["Role"]), check_mode)
+        result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy, check_mode)
+        return created.get("Arn") or _new_role_arn(account_id, role_name), True
 
     if canonical_policy(role["AssumeRolePolicyDocument"]) != canonical_policy(trust_policy):
-        result.record(f"update the trust policy of IAM role {role_name}")
-        if not check_mode:
-            iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust_policy))
+        result.write(f"update the trust policy of IAM role {role_name}", lambda: iam.update_assume_role_policy(
+            RoleName=role_name, PolicyDocument=json.dumps(trust_policy)), check_mode)
     if canonical_policy(_inline_policy(iam, role_name)) != canonical_policy(policy):
-        result.record(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}")
-        if not check_mode:
-            iam.put_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(policy))
+        result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy, check_mode)
     return role["Arn"], False
 
 

@@ -23,5 +23,12 @@ class Result:
         self.changed = True
         self.actions.append(action)
 
+    def write(self, action: str, call, check_mode: bool) -> None:
+        """Make one write (not in check mode) and record it once it succeeded, so that the steps an
+        error reports as done are only those that happened."""
+        if not check_mode:
+            call()
+        self.record(action)
+
     def as_dict(self) -> dict[str, Any]:
         return {**self.data, "changed": self.changed, "actions": list(self.actions)}
