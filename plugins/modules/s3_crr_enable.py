@@ -67,6 +67,19 @@ options:
       - A role created by this run may not be usable by S3 at once; the module retries, bounded by
         O(role_propagation_timeout), and reports each retry as a warning.
     type: str
+  permissions_boundary:
+    description:
+      - ARN of an IAM managed policy to set as the permissions boundary of the replication role this module
+        manages, for organisations that mandate their own boundary. It must allow what the role's policy grants.
+      - Default is the collection's boundary C(s3dr-replication-role-boundary) (path C(/resilience-s3dr/)), created
+        or brought in line by this module: S3 replication actions only, reading from this account's buckets, writing
+        replicas only into this account or the accounts named by O(dest_account) / O(rules[].dest_account) (one
+        boundary per set of accounts, named after them), and KMS only through S3. So the role can never do more
+        than replication, whatever its inline policy says.
+      - The boundary is set before the role's inline policy is written; a managed role that lost its boundary gets
+        it back.
+      - Ignored with O(role_arn) (a role you manage).
+    type: str
   role_propagation_timeout:
     description:
       - Seconds to keep retrying when S3 does not yet accept a role created by this run.
@@ -177,7 +190,9 @@ notes:
     C(s3:PutBucketOwnershipControls), C(s3:GetBucketVersioning), C(s3:PutBucketVersioning),
     C(s3:GetBucketObjectLockConfiguration); for the managed role C(iam:GetRole), C(iam:CreateRole),
     C(iam:TagRole), C(iam:UpdateAssumeRolePolicy), C(iam:GetRolePolicy), C(iam:PutRolePolicy),
-    C(iam:PassRole); C(kms:DescribeKey) for keys given as aliases; C(s3:ListAllMyBuckets) and
+    C(iam:PutRolePermissionsBoundary), C(iam:PassRole); for the collection's boundary (no O(permissions_boundary))
+    C(iam:GetPolicy), C(iam:GetPolicyVersion), C(iam:CreatePolicy), C(iam:ListPolicyVersions),
+    C(iam:CreatePolicyVersion), C(iam:DeletePolicyVersion); C(kms:DescribeKey) for keys given as aliases; C(s3:ListAllMyBuckets) and
     C(s3:GetBucketTagging) for O(source_tags)."
   - The managed role's trust policy lets only C(s3.amazonaws.com) assume it, and only for this
     account's source bucket (C(aws:SourceAccount), C(aws:SourceArn)).
@@ -346,6 +361,7 @@ ARGUMENT_SPEC = dict(
     role_arn=dict(type="str"),
     role_name=dict(type="str"),
     role_propagation_timeout=dict(type="int", default=120),
+    permissions_boundary=dict(type="str"),
     source_kms_key_ids=dict(type="list", elements="str", default=[], no_log=False),
     rules=dict(type="list", elements="dict", options=RULE_OPTIONS),
     purge_rules=dict(type="bool", default=False),
@@ -355,7 +371,7 @@ ARGUMENT_SPEC = dict(
 
 SPEC_FIELDS = ("dest_region", "dest_suffix", "create_dest_bucket", "dest_kms_key_id", "dest_account",
                "owner_override", "role_arn", "role_name", "role_propagation_timeout", "source_kms_key_ids", "rules",
-               "purge_rules", "allow_role_change", "state")
+               "purge_rules", "allow_role_change", "state", "permissions_boundary")
 
 
 def main():

@@ -1,6 +1,8 @@
 """The replication core in-process on moto: retries for a new role, check mode, errors with steps done."""
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -156,3 +158,68 @@ def test_steps_done_of_a_failed_run_are_only_those_that_happened(aws):
         apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2"))
     assert error.value.done == ["create DR bucket src-dr in us-west-2", "block public access on src-dr"]
     assert "Steps already done: create DR bucket src-dr in us-west-2; block public access on src-dr." in str(error.value)
+
+
+class RefusingReplicationPut(FlakyReplicationPut):
+    """An S3 client whose PutBucketReplication always fails with a genuine validation error (not about the role)."""
+
+    def put_bucket_replication(self, **kwargs):
+        self.calls += 1
+        raise ClientError({"Error": {"Code": "InvalidArgument", "Message": "Priority must be unique"}},
+                          "PutBucketReplication")
+
+
+def test_a_validation_error_after_a_new_role_surfaces_at_once(aws):
+    refusing = RefusingReplicationPut(aws("s3", "eu-west-1"), failures=0)
+
+    def clients(service, region):
+        return refusing if (service, region) == ("s3", "eu-west-1") else aws(service, region)
+
+    with pytest.raises(DRError, match="Priority must be unique"):
+        apply_crr(clients, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert refusing.calls == 1
+
+
+COLLECTION_BOUNDARY = "arn:aws:iam::123456789012:policy/resilience-s3dr/s3dr-replication-role-boundary"
+
+
+def test_managed_role_carries_the_collection_boundary_which_allows_replication_only(aws):
+    result = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    iam = aws("iam", "us-east-1")
+    role = iam.get_role(RoleName="s3-crr-src")["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == COLLECTION_BOUNDARY
+    assert result.actions.index("create IAM policy s3dr-replication-role-boundary (permissions boundary of "
+                                "replication roles)") < result.actions.index("create IAM role s3-crr-src")
+    policy = iam.get_policy(PolicyArn=COLLECTION_BOUNDARY)["Policy"]
+    document = iam.get_policy_version(PolicyArn=COLLECTION_BOUNDARY, VersionId=policy["DefaultVersionId"])
+    statements = document["PolicyVersion"]["Document"]["Statement"]
+    actions = {action for statement in statements for action in statement["Action"]}
+    assert all(action.startswith(("s3:GetObject", "s3:Replicate", "kms:")) or action in (
+        "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:ObjectOwnerOverrideToBucketOwner") for action in actions)
+    assert all(statement["Condition"] for statement in statements)
+    writes = next(statement for statement in statements if "s3:ReplicateObject" in statement["Action"])
+    assert writes["Condition"] == {"StringEquals": {"aws:ResourceAccount": ["123456789012"]}}
+    again = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2"))
+    assert not [action for action in again.actions if "IAM" in action]  # (in-process moto loses replication rules)
+
+
+def test_an_organisation_boundary_is_used_as_given_and_replaces_a_missing_one(aws):
+    iam = aws("iam", "us-east-1")
+    org_boundary = iam.create_policy(PolicyName="org-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Replicate*",
+                                                "Resource": "arn:aws:s3:::*/*"}]}))["Policy"]["Arn"]
+    apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", permissions_boundary=org_boundary))
+    assert iam.get_role(RoleName="s3-crr-src")["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == org_boundary
+    with pytest.raises(ClientError):
+        iam.get_policy(PolicyArn=COLLECTION_BOUNDARY)  # not created when the organisation brings its own
+    iam.delete_role_permissions_boundary(RoleName="s3-crr-src")  # someone removed it
+    repaired = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", permissions_boundary=org_boundary))
+    assert [action for action in repaired.actions if "IAM" in action] == [
+        f"set permissions boundary {org_boundary} on IAM role s3-crr-src"]
+
+
+def test_cross_account_rules_get_a_boundary_naming_that_account(aws):
+    result = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", dest_account="210987654321"),
+                       check_mode=True)
+    assert "create IAM policy s3dr-replication-role-boundary-210987654321 (permissions boundary of replication " \
+           "roles)" in result.actions

@@ -16,14 +16,16 @@ from typing import Any
 from . import buckets, iam, replication
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
-from .policies import replication_role_policy, replication_trust_policy
+from .policies import partition_of, replication_boundary_policy, replication_role_policy, replication_trust_policy
 from .result import Result
 from .waiting import retry_while
 
 LOG = logging.getLogger(__name__)
 
-# S3 may refuse a configuration naming a role IAM created seconds ago: IAM is eventually consistent.
+# S3 may refuse a configuration naming a role IAM created seconds ago (IAM is eventually consistent), but
+# the same codes also carry genuine validation errors: only those naming the role are waited out.
 ROLE_NOT_READY_CODES = ("InvalidArgument", "InvalidRequest", "AccessDenied")
+ROLE_NOT_READY_MESSAGE = "role"
 
 
 @dataclass
@@ -44,6 +46,7 @@ class CrrSpec:
     source_kms_key_ids: list[str] = field(default_factory=list)
     state: str = "present"
     role_propagation_timeout: int = 120
+    permissions_boundary: str | None = None
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -98,7 +101,8 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Resu
 
 def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
-    account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
+    identity = clients("sts", spec.dest_region).get_caller_identity()
+    account_id, partition = identity["Account"], partition_of(identity["Arn"])
     source_region = buckets.source_bucket_region(clients, source)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     dest_account = spec.resolved_dest_account
@@ -142,7 +146,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
-            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules))
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
         role_arn = iam.role_arn(iam_client, account_id, role_name)
         managed_role = (iam_client, role_name, policy)
     if existing and existing.get("Role") != role_arn and foreign_rules \
@@ -161,9 +165,12 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     role_created = False
     if managed_role:
         iam_client, role_name, policy = managed_role
+        boundary_arn = spec.permissions_boundary or _collection_boundary(
+            iam_client, spec, partition, account_id, result, check_mode)
         role_arn, role_created = iam.ensure_role(
             iam_client, account_id, role_name, replication_trust_policy(account_id, source),
-            policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode)
+            policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode,
+            boundary_arn=boundary_arn)
 
     merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
     desired_configuration = {"Role": role_arn, "Rules": merged}
@@ -233,6 +240,20 @@ def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
         raise
 
 
+def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,
+                         check_mode: bool) -> str:
+    """The collection's permissions boundary, allowing replicas into this account and the rules' DR accounts."""
+    dest_accounts = sorted({rule["dest_account"] for rule in spec.resolved_rules if rule.get("dest_account")}
+                           - {account_id})
+    return iam.ensure_boundary_policy(iam_client, partition, account_id, dest_accounts,
+                                      replication_boundary_policy(partition, account_id, dest_accounts),
+                                      result, check_mode)
+
+
+def _role_not_ready(error: Exception) -> bool:
+    return error_code(error) in ROLE_NOT_READY_CODES and ROLE_NOT_READY_MESSAGE in error_message(error).lower()
+
+
 def _put_replication(s3, bucket, configuration, role_created: bool, timeout: int, result: Result) -> None:
     def put():
         s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=configuration)
@@ -240,9 +261,9 @@ def _put_replication(s3, bucket, configuration, role_created: bool, timeout: int
     if not role_created:
         retry_while(put, buckets.BUCKET_SETTLING_CODES, buckets.BUCKET_SETTLING_SECONDS, f"replication on {bucket}")
         return
-    retry_while(put, ROLE_NOT_READY_CODES + buckets.BUCKET_SETTLING_CODES, timeout,
+    retry_while(put, buckets.BUCKET_SETTLING_CODES, timeout,
                 f"waiting for new IAM role {configuration['Role']} to be usable by S3 for {bucket}",
-                on_retry=result.warnings.append)
+                on_retry=result.warnings.append, retry_also=_role_not_ready)
 
 
 def _role_change_error(source, current_role, new_role, foreign_rules) -> DRError:

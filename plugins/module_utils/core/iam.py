@@ -8,12 +8,13 @@ import json
 from typing import Any
 
 from .errors import DRError, error_code
-from .policies import canonical_policy
+from .policies import BOUNDARY_POLICY_PATH, boundary_policy_name, canonical_policy
 from .result import Result
 
 INLINE_POLICY_NAME = "s3-replication"
 ROLE_PATH = "/service-role/"
 MANAGED_BY_TAG = {"Key": "managed-by", "Value": "resilience.s3_dr"}
+MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
 
 
 def role_arn(iam, account_id: str, role_name: str) -> str:
@@ -36,9 +37,41 @@ def _new_role_arn(account_id: str, role_name: str) -> str:
     return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role_name}"
 
 
+def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: list[str], document: dict[str, Any],
+                           result: Result, check_mode: bool) -> str:
+    """Create the collection's permissions boundary policy, or bring its default version in line. Returns its ARN."""
+    name = boundary_policy_name(dest_accounts)
+    arn = f"arn:{partition}:iam::{account_id}:policy{BOUNDARY_POLICY_PATH}{name}"
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    except Exception as error:
+        if error_code(error) != "NoSuchEntity":
+            raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
+                          "permission, or give permissions_boundary.", cause=error) from error
+        result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
+            PolicyName=name, Path=BOUNDARY_POLICY_PATH, PolicyDocument=json.dumps(document), Tags=[MANAGED_BY_TAG],
+            Description="resilience.s3_dr: the most an S3 replication role it creates may do"), check_mode)
+        return arn
+    current = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+    if canonical_policy(current) != canonical_policy(document):
+        def new_default_version():
+            versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+            if len(versions) >= MAX_POLICY_VERSIONS:
+                oldest = min((version for version in versions if not version["IsDefaultVersion"]),
+                             key=lambda version: version["CreateDate"])
+                iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+        result.write(f"update IAM policy {name} (permissions boundary of replication roles)", new_default_version,
+                     check_mode)
+    return arn
+
+
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,
-                result: Result, check_mode: bool) -> tuple[str, bool]:
-    """Create or update the role and its inline policy. Returns (role ARN, created now)."""
+                result: Result, check_mode: bool, boundary_arn: str | None = None) -> tuple[str, bool]:
+    """Create or update the role, its permissions boundary and its inline policy. Returns (role ARN, created now).
+
+    The boundary is set before the inline policy is written, so the role never holds a policy without it.
+    """
     role = _get_role(iam, role_name)
 
     def put_inline_policy():
@@ -46,12 +79,18 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
 
     if role is None:
         created = {}
+        boundary = {"PermissionsBoundary": boundary_arn} if boundary_arn else {}
         result.write(f"create IAM role {role_name}", lambda: created.update(iam.create_role(
             RoleName=role_name, Path=ROLE_PATH, Description=description,
-            AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG])["Role"]), check_mode)
+            AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG], **boundary)["Role"]), check_mode)
         result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy, check_mode)
         return created.get("Arn") or _new_role_arn(account_id, role_name), True
 
+    current_boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if boundary_arn and current_boundary != boundary_arn:
+        result.write(f"set permissions boundary {boundary_arn} on IAM role {role_name}",
+                     lambda: iam.put_role_permissions_boundary(RoleName=role_name, PermissionsBoundary=boundary_arn),
+                     check_mode)
     if canonical_policy(role["AssumeRolePolicyDocument"]) != canonical_policy(trust_policy):
         result.write(f"update the trust policy of IAM role {role_name}", lambda: iam.update_assume_role_policy(
             RoleName=role_name, PolicyDocument=json.dumps(trust_policy)), check_mode)

@@ -9,9 +9,56 @@ from typing import Any, Iterable
 
 VERSION = "2012-10-17"
 
+# The collection's permissions boundary for the replication roles it creates (IAM managed policy).
+BOUNDARY_POLICY_PATH = "/resilience-s3dr/"
+BOUNDARY_POLICY_NAME = "s3dr-replication-role-boundary"
+# Every action a replication role may ever be given: S3 replication and KMS through S3, nothing else.
+REPLICATION_SOURCE_ACTIONS = ("s3:GetReplicationConfiguration", "s3:ListBucket")
+REPLICATION_SOURCE_OBJECT_ACTIONS = ("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                                     "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold")
+REPLICATION_WRITE_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags",
+                             "s3:ObjectOwnerOverrideToBucketOwner")
+REPLICATION_KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
 
 def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
+
+
+def partition_of(arn: str) -> str:
+    """The partition of an ARN (aws, aws-cn, aws-us-gov, ...), e.g. of the caller's identity."""
+    return arn.split(":")[1]
+
+
+def boundary_policy_name(dest_accounts: Iterable[str] = ()) -> str:
+    """One boundary per set of DR accounts: the same-account one, or one naming the other accounts it allows."""
+    others = sorted(set(dest_accounts))
+    return "-".join([BOUNDARY_POLICY_NAME, *others])
+
+
+def boundary_policy_arn(partition: str, account_id: str, dest_accounts: Iterable[str] = ()) -> str:
+    return f"arn:{partition}:iam::{account_id}:policy{BOUNDARY_POLICY_PATH}{boundary_policy_name(dest_accounts)}"
+
+
+def replication_boundary_policy(partition: str, account_id: str, dest_accounts: Iterable[str] = ()) -> dict[str, Any]:
+    """The most a replication role may ever do, whatever its own policy says.
+
+    Reads only from this account's buckets; writes replicas only into buckets of this account or of
+    the DR accounts named; KMS only through S3 with keys of those accounts. So a role created by a
+    compromised pipeline function can never copy data out to an account nobody chose.
+    """
+    write_accounts = sorted({account_id, *dest_accounts})
+    buckets, objects = f"arn:{partition}:s3:::*", f"arn:{partition}:s3:::*/*"
+    return {"Version": VERSION, "Statement": [
+        {"Sid": "ReadReplicationSourcesOfThisAccount", "Effect": "Allow",
+         "Action": list(REPLICATION_SOURCE_ACTIONS + REPLICATION_SOURCE_OBJECT_ACTIONS), "Resource": [buckets, objects],
+         "Condition": {"StringEquals": {"aws:ResourceAccount": account_id}}},
+        {"Sid": "WriteReplicasIntoChosenAccounts", "Effect": "Allow", "Action": list(REPLICATION_WRITE_ACTIONS),
+         "Resource": [objects], "Condition": {"StringEquals": {"aws:ResourceAccount": write_accounts}}},
+        {"Sid": "UseKmsKeysOnlyThroughS3", "Effect": "Allow", "Action": list(REPLICATION_KMS_ACTIONS),
+         "Resource": [f"arn:{partition}:kms:*:{account}:key/*" for account in write_accounts],
+         "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}},
+    ]}
 
 
 def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, Any]:
@@ -33,7 +80,7 @@ def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, A
 
 def replication_role_policy(source_bucket: str, source_region: str, dest_bucket: str, dest_region: str,
                             source_kms_keys: Iterable[str] = (), replica_kms_keys: Iterable[str] = (),
-                            owner_override: bool = False) -> dict[str, Any]:
+                            owner_override: bool = False, object_lock: bool = False) -> dict[str, Any]:
     """What S3 replication needs, scoped to the exact source and DR bucket ARNs and KMS keys."""
     source, dest = bucket_arn(source_bucket), bucket_arn(dest_bucket)
     replicate = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
@@ -43,7 +90,8 @@ def replication_role_policy(source_bucket: str, source_region: str, dest_bucket:
         {"Sid": "ReadSourceReplicationConfiguration", "Effect": "Allow",
          "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [source]},
         {"Sid": "ReadSourceObjectVersions", "Effect": "Allow",
-         "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+         "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
+         + (["s3:GetObjectRetention", "s3:GetObjectLegalHold"] if object_lock else []),
          "Resource": [f"{source}/*"]},
         {"Sid": "WriteReplicasToDrBucket", "Effect": "Allow", "Action": replicate, "Resource": [f"{dest}/*"]},
     ]

@@ -18,8 +18,10 @@ BUCKET_SETTLING_CODES = ("NoSuchBucket", "OperationAborted")
 
 def retry_while(call: Callable[[], Any], codes: tuple[str, ...], timeout: float, what: str,
                 on_retry: Callable[[str], None] | None = None, first_delay: float = 1.0,
-                sleep: Callable[[float], None] = time.sleep) -> Any:
-    """Call until it does not fail with one of ``codes`` or ``timeout`` seconds have passed.
+                sleep: Callable[[float], None] = time.sleep,
+                retry_also: Callable[[Exception], bool] | None = None) -> Any:
+    """Call until it does not fail with one of ``codes`` (or an error ``retry_also`` accepts) or ``timeout``
+    seconds have passed.
 
     Each retry is logged (and handed to ``on_retry``) so that a slow run says why it is slow.
     The last error is raised when time is up.
@@ -32,7 +34,8 @@ def retry_while(call: Callable[[], Any], codes: tuple[str, ...], timeout: float,
             return call()
         except Exception as error:  # botocore ClientError
             code = error_code(error)
-            if code not in codes or time.monotonic() + delay > deadline:
+            retryable = code in codes or (retry_also is not None and retry_also(error))
+            if not retryable or time.monotonic() + delay > deadline:
                 raise
             message = f"{what}: {code} on attempt {attempt}, retrying in {delay:.0f}s"
             LOG.info(message)
