@@ -54,6 +54,9 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
 
     rules = wait_for(lambda: replication_rules(aws_client, tagged), f"replication on {tagged}")
     assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{tagged}-dr"
+    replication_role = aws_client("iam").get_role(RoleName=f"s3-crr-{tagged}")["Role"]
+    assert replication_role["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(
+        ":policy/resilience-s3dr/s3dr-replication-role-boundary")
     assert dr.get_bucket_location(Bucket=f"{tagged}-dr")["LocationConstraint"] == DR_REGION
     assert dr.get_bucket_versioning(Bucket=f"{tagged}-dr")["Status"] == "Enabled"
     assert s3.get_bucket_versioning(Bucket=tagged)["Status"] == "Enabled"

@@ -14,6 +14,7 @@ PLAYBOOK = "tests/integration/playbooks/crr/single.yml"
 TASK = "Run s3_crr_enable"
 SOURCE_REGION, DR_REGION = "eu-west-1", "us-west-2"
 ACCOUNT = "123456789012"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/resilience-s3dr/s3dr-replication-role-boundary"
 
 
 def unique(prefix: str) -> str:
@@ -75,6 +76,7 @@ def test_fresh_pair_is_made_then_second_run_writes_nothing(localaws, run_playboo
     iam = aws_client("iam")
     role = iam.get_role(RoleName=role_name)["Role"]
     assert first["role_arn"] == role["Arn"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == BOUNDARY_ARN
     trust = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
     assert trust["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:s3:::{source}"
@@ -386,3 +388,18 @@ def test_long_source_name_gets_a_shortened_deterministic_dr_name(run_playbook, a
     assert len(dest) == 63 and dest.endswith("-dr") and dest.startswith(source[:40])
     assert aws_client("s3", DR_REGION).head_bucket(Bucket=dest)
     assert crr(run_playbook, source_bucket=source, dest_region=DR_REGION)["dest_bucket"] == dest
+
+
+def test_an_organisation_boundary_replaces_the_collection_one_on_a_managed_role(localaws, run_playbook, aws_client):
+    source = make_source(aws_client)
+    assert not crr(run_playbook, source_bucket=source, dest_region=DR_REGION).get("failed")
+    iam = aws_client("iam")
+    org_boundary = iam.create_policy(PolicyName=unique("org-boundary"), PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Replicate*",
+                                                "Resource": "arn:aws:s3:::*/*"}]}))["Policy"]["Arn"]
+    localaws.start_recording()
+    moved = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, permissions_boundary=org_boundary)
+    assert moved["actions"] == [f"set permissions boundary {org_boundary} on IAM role s3-crr-{source}"], moved
+    assert [call.operation for call in writes(localaws)] == ["PutRolePermissionsBoundary"]
+    role = iam.get_role(RoleName=f"s3-crr-{source}")["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == org_boundary

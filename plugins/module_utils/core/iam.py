@@ -38,8 +38,11 @@ def _new_role_arn(account_id: str, role_name: str) -> str:
 
 
 def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: list[str], document: dict[str, Any],
-                           result: Result, check_mode: bool) -> str:
-    """Create the collection's permissions boundary policy, or bring its default version in line. Returns its ARN."""
+                           result: Result, check_mode: bool) -> tuple[str, Any]:
+    """Create the collection's permissions boundary policy, or bring its default version in line.
+
+    Returns its ARN and the document it held before (None when it did not exist).
+    """
     name = boundary_policy_name(dest_accounts)
     arn = f"arn:{partition}:iam::{account_id}:policy{BOUNDARY_POLICY_PATH}{name}"
     try:
@@ -51,7 +54,7 @@ def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: 
         result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
             PolicyName=name, Path=BOUNDARY_POLICY_PATH, PolicyDocument=json.dumps(document), Tags=[MANAGED_BY_TAG],
             Description="resilience.s3_dr: the most an S3 replication role it creates may do"), check_mode)
-        return arn
+        return arn, None
     current = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
     if canonical_policy(current) != canonical_policy(document):
         def new_default_version():
@@ -63,7 +66,7 @@ def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: 
             iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
         result.write(f"update IAM policy {name} (permissions boundary of replication roles)", new_default_version,
                      check_mode)
-    return arn
+    return arn, current
 
 
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,

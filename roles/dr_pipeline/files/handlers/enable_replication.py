@@ -22,7 +22,8 @@ def handler(event, context):
         state = "absent" if message.get("action") == "disable" else "present"
         spec = CrrSpec(source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
                        rules=json_setting("REPLICATION_RULES", "null"), state=state,
-                       role_propagation_timeout=int(setting("ROLE_PROPAGATION_TIMEOUT", "60")))
+                       role_propagation_timeout=int(setting("ROLE_PROPAGATION_TIMEOUT", "60")),
+                       permissions_boundary=setting("PERMISSIONS_BOUNDARY_ARN"))
         try:
             result = apply_crr(aws, spec)
         except DRError as error:
