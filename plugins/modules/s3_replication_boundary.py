@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_replication_boundary
 short_description: Ensure the permissions boundary that caps every S3 replication role of this collection
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates the IAM managed policy C(/resilience-s3dr/s3dr-replication-role-boundary), or brings its default
     version in line. It is the permissions boundary of every replication role that M(resilience.s3_dr.s3_crr_enable)

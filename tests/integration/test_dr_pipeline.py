@@ -41,6 +41,11 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     assert first.rc == 0, first
     again = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
     assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
+    prefix = pipeline_vars["dr_pipeline_name_prefix"]
+    for region, topic in ((DR_REGION, f"{prefix}-{SOURCE_REGION}-to-dr"), (SOURCE_REGION, f"{prefix}-{SOURCE_REGION}-to-source")):
+        topic_arn = f"arn:aws:sns:{region}:123456789012:{topic}"
+        attributes = aws_client("sns", region).get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        assert attributes["KmsMasterKeyId"] == "alias/aws/sns", (topic, attributes)
 
     s3, dr = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
     untagged, tagged = f"e2e-plain-{uuid.uuid4().hex[:8]}", f"e2e-app-{uuid.uuid4().hex[:8]}"

@@ -49,6 +49,7 @@ def test_options_deploy_a_trail_and_an_audit_table_idempotently(localaws, run_pl
     assert cloudtrail.get_trail_status(Name=expected["trail"])["IsLogging"] is True
     s3 = aws_client("s3", SOURCE_REGION)
     assert all(s3.get_public_access_block(Bucket=expected["trail_bucket"])["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_versioning(Bucket=expected["trail_bucket"])["Status"] == "Enabled"  # logs cannot be overwritten
     policy = json.loads(s3.get_bucket_policy(Bucket=expected["trail_bucket"])["Policy"])
     writers = [statement for statement in policy["Statement"] if statement["Effect"] == "Allow"]
     assert {statement["Principal"]["Service"] for statement in writers} == {"cloudtrail.amazonaws.com"}
