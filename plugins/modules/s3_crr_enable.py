@@ -72,7 +72,7 @@ options:
       - ARN of an IAM managed policy to set as the permissions boundary of the replication role this module
         manages, for organisations that mandate their own boundary. It must allow what the role's policy grants.
       - Default is the collection's boundary C(s3dr-replication-role-boundary) (path C(/resilience-s3dr/)), created
-        or brought in line by this module: S3 replication actions only, reading from this account's buckets, writing
+        or brought in line by this module. It allows S3 replication actions only, reading from this account's buckets, writing
         replicas only into this account or the accounts named by O(dest_account) / O(rules[].dest_account) (one
         boundary per set of accounts, named after them), and KMS only through S3. So the role can never do more
         than replication, whatever its inline policy says.

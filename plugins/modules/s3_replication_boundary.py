@@ -33,7 +33,7 @@ options:
 notes:
   - "Permissions: C(sts:GetCallerIdentity), C(iam:GetPolicy), C(iam:GetPolicyVersion), C(iam:CreatePolicy),
     C(iam:ListPolicyVersions), C(iam:CreatePolicyVersion), C(iam:DeletePolicyVersion)."
-  - The policy is never deleted by this collection: roles still use it as their boundary.
+  - The policy is never deleted by this collection, because roles still use it as their boundary.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

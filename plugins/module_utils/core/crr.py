@@ -245,9 +245,9 @@ def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: 
     """The collection's permissions boundary, allowing replicas into this account and the rules' DR accounts."""
     dest_accounts = sorted({rule["dest_account"] for rule in spec.resolved_rules if rule.get("dest_account")}
                            - {account_id})
-    arn, _ = iam.ensure_boundary_policy(iam_client, partition, account_id, dest_accounts,
-                                        replication_boundary_policy(partition, account_id, dest_accounts),
-                                        result, check_mode)
+    arn, _previous = iam.ensure_boundary_policy(iam_client, partition, account_id, dest_accounts,
+                                                replication_boundary_policy(partition, account_id, dest_accounts),
+                                                result, check_mode)
     return arn
 
 
