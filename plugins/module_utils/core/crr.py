@@ -142,7 +142,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
-            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules))
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
         role_arn = iam.role_arn(iam_client, account_id, role_name)
         managed_role = (iam_client, role_name, policy)
     if existing and existing.get("Role") != role_arn and foreign_rules \
