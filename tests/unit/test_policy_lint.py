@@ -82,7 +82,7 @@ def render_role_policies(work_dir: Path) -> dict[str, dict[str, Any]]:
     return policy_documents
 
 
-TEMPLATE_LOOKUP = re.compile(r"lookup\(\s*'(?:ansible\.builtin\.)?template'\s*,\s*([^)]+?)\s*\)")
+TEMPLATE_LOOKUP = re.compile(r"lookup\(\s*['\"](?:ansible\.builtin\.)?template['\"]\s*,\s*([^)]+?)\s*\)")
 
 
 def _is_loop_keyword(key: str) -> bool:
