@@ -144,6 +144,16 @@ def test_replication_policy_is_scoped_to_exact_buckets_and_keys():
     assert kms["EncryptReplicas"]["Condition"]["StringLike"]["kms:ViaService"] == "s3.us-west-2.amazonaws.com"
 
 
+def test_replication_policy_reads_object_lock_settings_only_for_object_lock_sources():
+    def source_object_actions(**options):
+        policy = replication_role_policy("src", "eu-west-1", "dst", "us-west-2", **options)
+        return {action for s in policy["Statement"] if s["Resource"] == ["arn:aws:s3:::src/*"] for action in s["Action"]}
+
+    lock_reads = {"s3:GetObjectRetention", "s3:GetObjectLegalHold"}
+    assert lock_reads <= source_object_actions(object_lock=True)
+    assert not lock_reads & source_object_actions()
+
+
 def test_trust_policy_is_s3_for_this_bucket_only():
     statement = replication_trust_policy("123456789012", "src")["Statement"][0]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}

@@ -83,16 +83,17 @@ def replication_role_policy(source_bucket: str, source_region: str, dest_bucket:
                             owner_override: bool = False, object_lock: bool = False) -> dict[str, Any]:
     """What S3 replication needs, scoped to the exact source and DR bucket ARNs and KMS keys."""
     source, dest = bucket_arn(source_bucket), bucket_arn(dest_bucket)
+    read = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
+    if object_lock:
+        # S3 copies each version's retention and legal hold, which it reads with these (Object Lock and replication).
+        read += ["s3:GetObjectRetention", "s3:GetObjectLegalHold"]
     replicate = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
     if owner_override:
         replicate.append("s3:ObjectOwnerOverrideToBucketOwner")
     statements: list[dict[str, Any]] = [
         {"Sid": "ReadSourceReplicationConfiguration", "Effect": "Allow",
          "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": [source]},
-        {"Sid": "ReadSourceObjectVersions", "Effect": "Allow",
-         "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
-         + (["s3:GetObjectRetention", "s3:GetObjectLegalHold"] if object_lock else []),
-         "Resource": [f"{source}/*"]},
+        {"Sid": "ReadSourceObjectVersions", "Effect": "Allow", "Action": read, "Resource": [f"{source}/*"]},
         {"Sid": "WriteReplicasToDrBucket", "Effect": "Allow", "Action": replicate, "Resource": [f"{dest}/*"]},
     ]
     source_kms_keys, replica_kms_keys = sorted(set(source_kms_keys)), sorted(set(replica_kms_keys))
