@@ -53,6 +53,9 @@ def core_policies() -> dict[str, dict[str, Any]]:
             SOURCE, SOURCE_REGION, DEST, DEST_REGION, object_lock=True),
         "core: replication trust policy": policies.replication_trust_policy(ACCOUNT, SOURCE),
         "core: DR bucket TLS-only policy": policies.tls_only_bucket_policy(DEST),
+        "core: replication role boundary": policies.replication_boundary_policy("aws", ACCOUNT),
+        "core: replication role boundary (cross-account)": policies.replication_boundary_policy(
+            "aws", ACCOUNT, [DEST_ACCOUNT]),
     }
 
 
@@ -98,6 +101,7 @@ def _render_play(templates: list[str], output: Path) -> dict[str, Any]:
         # What main.yml reads from AWS, and the options that add statements, on.
         "role_path": str(ROLE),
         "dr_pipeline_caller": {"account": ACCOUNT},
+        "dr_pipeline_boundary_arn": policies.boundary_policy_arn("aws", ACCOUNT),  # set by present.yml
         "dr_pipeline_pair": "{{ dr_pipeline_pairs[0] }}",
         "dr_pipeline_audit_table": True,
         "dr_pipeline_cloudtrail": True,
