@@ -14,13 +14,11 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 
-from conftest import REPO_ROOT, client_for
+from conftest import REPO_ROOT, client_for, other_account_client
 
 SOURCE_REGION, DR_REGION, OTHER_REGION = "ap-southeast-2", "eu-central-1", "sa-east-1"
-OTHER_ACCOUNT = "111111111111"
 HANDLERS = ("source_bucket_check", "destination_bucket_check", "enable_replication")
 SNS_HANDLERS = ("destination_bucket_check", "enable_replication")
 
@@ -39,15 +37,6 @@ def lambda_zip_layout(target: Path) -> Path:
     return target / "code"
 
 
-def other_account_s3(localaws, region: str):
-    """S3 as another account: moto derives the account from the assumed role's credentials."""
-    credentials = client_for(localaws, "sts").assume_role(
-        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/other", RoleSessionName="other")["Credentials"]
-    return boto3.client("s3", region_name=region, endpoint_url=localaws.endpoint_url,
-                        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"])
-
-
 def make_bucket(s3, region: str, prefix: str, tags: dict[str, str] | None = None) -> str:
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
@@ -63,7 +52,7 @@ def buckets(localaws):
         "tagged": make_bucket(s3, SOURCE_REGION, "ev-tagged", {"dr": "true"}),
         "untagged": make_bucket(s3, SOURCE_REGION, "ev-untagged", {"team": "x"}),
         "wrong_value": make_bucket(s3, SOURCE_REGION, "ev-drfalse", {"dr": "false"}),
-        "foreign": make_bucket(other_account_s3(localaws, SOURCE_REGION), SOURCE_REGION, "ev-theirs", {"dr": "true"}),
+        "foreign": make_bucket(other_account_client(localaws, "s3", SOURCE_REGION), SOURCE_REGION, "ev-theirs", {"dr": "true"}),
         "elsewhere": make_bucket(client_for(localaws, "s3", OTHER_REGION), OTHER_REGION, "ev-elsewhere", {"dr": "true"}),
         "missing": f"ev-missing-{uuid.uuid4().hex[:8]}",
     }

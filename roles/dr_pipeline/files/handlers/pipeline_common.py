@@ -90,7 +90,7 @@ def shown(value) -> str:
     text = repr(value)
     if len(text) <= SHOWN_CHARACTERS:
         return text
-    length = f" ({len(value)} characters)" if isinstance(value, (str, list, dict)) else ""
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
     return f"{text[:SHOWN_CHARACTERS]}...{length}"
 
 
