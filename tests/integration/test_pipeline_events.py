@@ -257,5 +257,5 @@ def test_passed_on_messages_carry_only_the_validated_fields(localaws, handlers, 
     message = pipeline_message(buckets["tagged"], role_arn="arn:aws:iam::111111111111:role/attacker")
     handlers["destination_bucket_check"].handler(sns_event(message), None)
     received = aws_client("sqs", SOURCE_REGION).receive_message(QueueUrl=queue_url, WaitTimeSeconds=5)["Messages"]
-    assert json.loads(received[0]["Body"]) == {"action": "enable", "source_bucket": buckets["tagged"],
-                                                "source_region": SOURCE_REGION, "cause": "test"}
+    passed_on = {"action": "enable", "source_bucket": buckets["tagged"], "source_region": SOURCE_REGION, "cause": "test"}
+    assert json.loads(received[0]["Body"]) == passed_on
