@@ -161,6 +161,9 @@ MESSAGE_CASES = [
      f"the message is for source Region '{OTHER_REGION}'; this pipeline serves {SOURCE_REGION}", {}),
     ("enable-for-an-untagged-bucket", lambda b: sns_event(pipeline_message(b["untagged"])),
      "an enable message, but bucket ev-untagged-", {}),
+    # A refusal is no bucket action: it writes no audit record (else anyone could fill the table).
+    ("enable-for-an-untagged-bucket-with-an-audit-table", lambda b: sns_event(pipeline_message(b["untagged"])),
+     "is not tagged dr=true", {"AUDIT_TABLE": "ev-audit", "AUDIT_TABLE_REGION": SOURCE_REGION}),
     ("enable-for-a-bucket-tagged-dr-false", lambda b: sns_event(pipeline_message(b["wrong_value"])),
      "is not tagged dr=true", {}),
     ("enable-for-a-missing-bucket", lambda b: sns_event(pipeline_message(b["missing"])), "does not exist", {}),
