@@ -61,6 +61,18 @@ def client_for(server: LocalAWS, service: str, region: str = "us-east-1"):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
+OTHER_ACCOUNT_ID = "111111111111"
+
+
+def other_account_client(server: LocalAWS, service: str, region: str = "us-east-1"):
+    """A client acting as another account: moto derives the account from the assumed role's credentials."""
+    credentials = client_for(server, "sts").assume_role(
+        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/other-account", RoleSessionName="other")["Credentials"]
+    return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
+                        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"])
+
+
 class PlaybookRun:
     """What one real ``ansible-playbook`` run did, from the ansible.posix.json callback."""
 

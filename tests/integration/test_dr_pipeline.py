@@ -1,12 +1,15 @@
 """The deployed pipeline, end to end on the local endpoint: a real event flows through real resources."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+
+from conftest import other_account_client
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
 WAIT_SECONDS = 90
@@ -108,6 +111,29 @@ def test_function_policies_name_no_s3_wildcard_outside_the_account(aws_client, p
                 assert statement["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}, (role, statement)
 
 
+def test_deployed_function_refuses_an_untagged_bucket_and_a_malformed_message(localaws, aws_client, pipeline_vars):
+    """Through the real deployed enable_replication: logged as rejected, no error, no write at all."""
+    untagged = f"e2e-untagged-{uuid.uuid4().hex[:8]}"
+    aws_client("s3", SOURCE_REGION).create_bucket(Bucket=untagged,
+                                                  CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    function = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}-enable-replication"
+    lambda_client = aws_client("lambda", SOURCE_REGION)
+    cases = {"is not tagged dr=true": json.dumps({"action": "enable", "source_bucket": untagged,
+                                                  "source_region": SOURCE_REGION}),
+             "the SNS message is not JSON": "enable " + untagged}
+    localaws.start_recording()
+    for reason, message in cases.items():
+        event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": message}}]}
+        response = lambda_client.invoke(FunctionName=function, Payload=json.dumps(event), LogType="Tail")
+        assert "FunctionError" not in response, response["Payload"].read()
+        log = base64.b64decode(response["LogResult"]).decode()
+        rejected = [json.loads(line) for line in log.splitlines() if '"action": "rejected"' in line]
+        assert len(rejected) == 1 and reason in rejected[0]["reason"], log
+    invokes = [call for call in localaws.recorded_calls() if call.service == "lambda"]
+    assert len(invokes) == len(cases), invokes
+    assert [call for call in localaws.recorded_calls() if call.is_write and call.service != "lambda"] == []
+
+
 def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_vars):
     bucket = f"e2e-twice-{uuid.uuid4().hex[:8]}"
     s3 = aws_client("s3", SOURCE_REGION)
@@ -134,22 +160,26 @@ def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_var
     assert s3_writes == []
 
 
-def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(aws_client, pipeline_vars):
+def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(localaws, aws_client, pipeline_vars):
+    """A real AWS failure (the DR bucket name is another account's) is raised into the DLQ; bad input never is."""
     prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
-    missing = f"e2e-missing-{uuid.uuid4().hex[:8]}"
-    topic = f"arn:aws:sns:{DR_REGION}:123456789012:{prefix}-to-dr"
-    aws_client("sns", DR_REGION).publish(TopicArn=topic, Message=json.dumps(
-        {"action": "enable", "source_bucket": missing, "source_region": SOURCE_REGION}))
+    bucket = f"e2e-taken-{uuid.uuid4().hex[:8]}"
+    other_account_client(localaws, "s3", DR_REGION).create_bucket(
+        Bucket=f"{bucket}-dr", CreateBucketConfiguration={"LocationConstraint": DR_REGION})
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
     sqs = aws_client("sqs", DR_REGION)
     queue_url = sqs.get_queue_url(QueueName=f"{prefix}-dlq")["QueueUrl"]
 
     def dead_letter():
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                        MessageAttributeNames=["All"]).get("Messages", [])
-        return [message for message in messages if missing in message["Body"]]
+        return [message for message in messages if bucket in message["Body"]]
 
     letters = wait_for(dead_letter, "a dead letter")
-    assert missing in letters[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    error = letters[0]["MessageAttributes"]["ErrorMessage"]["StringValue"]
+    assert f"{bucket}-dr" in error and "not owned by account" in error, error
 
 
 def test_teardown_removes_the_pipeline_and_keeps_dr_buckets(run_playbook, aws_client, pipeline_vars):

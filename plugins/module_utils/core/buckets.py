@@ -23,10 +23,14 @@ def region_of_location(location_constraint: str | None) -> str:
     return "eu-west-1" if location_constraint == "EU" else location_constraint
 
 
-def source_bucket_region(clients, bucket: str) -> str:
-    """The Region of a bucket this account must own, or a clear error."""
+def source_bucket_region(clients, bucket: str, expected_owner: str | None = None) -> str:
+    """The Region of a bucket this account must own, or a clear error.
+
+    With ``expected_owner`` (an account id), S3 refuses a bucket of any other account (AccessDenied).
+    """
+    owner = {"ExpectedBucketOwner": expected_owner} if expected_owner else {}
     try:
-        location = clients("s3", DISCOVERY_REGION).get_bucket_location(Bucket=bucket)["LocationConstraint"]
+        location = clients("s3", DISCOVERY_REGION).get_bucket_location(Bucket=bucket, **owner)["LocationConstraint"]
     except Exception as error:
         code = error_code(error)
         if code == "NoSuchBucket":
@@ -68,6 +72,26 @@ def _require_dr_region(s3, bucket: str, region: str, known_region: str | None = 
         raise DRError(f"DR bucket {bucket} exists in {actual}, not in the DR Region {region}. Choose another "
                       "dest_bucket, or set dest_region to {actual}.".replace("{actual}", actual),
                       bucket=bucket, region=region)
+
+
+def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str, str] | None:
+    """The bucket's tags ({} when it has none), or None when the bucket does not exist.
+
+    With ``expected_owner`` (an account id) S3 itself refuses a bucket of any other account
+    (ExpectedBucketOwner: 403 AccessDenied, raised to the caller), so a name cannot stand in for
+    someone else's bucket.
+    """
+    owner = {"ExpectedBucketOwner": expected_owner} if expected_owner else {}
+    try:
+        tag_set = s3.get_bucket_tagging(Bucket=bucket, **owner)["TagSet"]
+    except Exception as error:
+        code = error_code(error)
+        if code == "NoSuchTagSet":
+            return {}
+        if code == "NoSuchBucket":
+            return None
+        raise
+    return {tag["Key"]: tag["Value"] for tag in tag_set}
 
 
 def versioning_status(s3, bucket: str) -> str:

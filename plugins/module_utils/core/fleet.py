@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .buckets import region_of_location
-from .errors import DRError, error_code
+from .buckets import bucket_tags, region_of_location
+from .errors import DRError
 
 
 @dataclass
@@ -48,13 +48,7 @@ def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: i
             s3.get_bucket_location(Bucket=name)["LocationConstraint"])
         if bucket_region != region:
             return False
-        try:
-            tag_set = clients("s3", region).get_bucket_tagging(Bucket=name)["TagSet"]
-        except Exception as error:
-            if error_code(error) in ("NoSuchTagSet", "NoSuchBucket"):
-                return False
-            raise
-        present = {tag["Key"]: tag["Value"] for tag in tag_set}
+        present = bucket_tags(s3, name) or {}  # a bucket deleted since the listing has none
         return all(present.get(key) == str(value) for key, value in tags.items())
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:

@@ -4,15 +4,15 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from ..buckets import bucket_tags
+from .base import Category
 
 
 class Tagging(Category):
     name = "tagging"
 
     def read(self, s3, bucket):
-        response = absent_on(("NoSuchTagSet",), s3.get_bucket_tagging, Bucket=bucket)
-        return {tag["Key"]: tag["Value"] for tag in response["TagSet"]} if response and response["TagSet"] else None
+        return bucket_tags(s3, bucket) or None
 
     def rewrite(self, value, context):
         tags = {key: item for key, item in value.items() if key != context.trigger_tag_key}

@@ -1,12 +1,13 @@
 """DR Region: make the DR bucket (secure defaults, versioning) and clone the source's settings.
 
 Then publish the pair to topic 2 in the source Region. Safe on duplicate and out-of-order delivery:
-the clone reads both sides and writes only what differs.
+the clone reads both sides and writes only what differs. Acts only on messages that the source
+bucket's real tags and owner confirm (pipeline_common.confirmed_messages); others are logged as rejected.
 """
 
 from __future__ import annotations
 
-from pipeline_common import clients, json_setting, log_action, publish, setting, sns_messages
+from pipeline_common import clients, confirmed_messages, json_setting, log_action, publish, setting
 from s3dr_core.clone import CloneSpec, clone_configuration
 from s3dr_core.errors import DRError
 
@@ -14,9 +15,9 @@ from s3dr_core.errors import DRError
 def handler(event, context):
     aws = clients()
     done = []
-    for message in sns_messages(event):
-        bucket = message["source_bucket"]
-        if message.get("action") == "enable":
+    for message in confirmed_messages(aws, event):
+        bucket = message.source_bucket
+        if message.action == "enable":
             spec = CloneSpec(
                 source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
                 categories=json_setting("CLONE_CATEGORIES", "null"), exclude_categories=json_setting("EXCLUDE_CATEGORIES", "[]"),
@@ -31,6 +32,6 @@ def handler(event, context):
             log_action("cloned", bucket, dest_bucket=spec.resolved_dest_bucket, actions=result.actions,
                        categories={name: outcome["status"] for name, outcome in result.data["categories"].items()})
         publish(aws, setting("REPLICATION_TOPIC_ARN"), message)
-        log_action("published", bucket, next="enable_replication", message_action=message.get("action"))
+        log_action("published", bucket, next="enable_replication", message_action=message.action)
         done.append(bucket)
     return {"done": done}

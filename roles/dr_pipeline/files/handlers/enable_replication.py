@@ -3,12 +3,13 @@
 Then copies the objects that existed before replication (a bounded backfill per invocation; the
 scheduled sweep resumes a large bucket where the last run stopped). Also restores replication when
 someone deleted it from a still-tagged bucket (self-heal), and removes our rule when the bucket was
-untagged and ON_UNTAG is "disable".
+untagged and ON_UNTAG is "disable". Acts only on messages that the source bucket's real tags and
+owner confirm (pipeline_common.confirmed_messages); others are logged as rejected.
 """
 
 from __future__ import annotations
 
-from pipeline_common import clients, json_setting, log_action, setting, sns_messages
+from pipeline_common import clients, confirmed_messages, json_setting, log_action, setting
 from s3dr_core.backfill import BackfillSpec, backfill
 from s3dr_core.crr import CrrSpec, apply_crr
 from s3dr_core.errors import DRError
@@ -17,9 +18,9 @@ from s3dr_core.errors import DRError
 def handler(event, context):
     aws = clients()
     done = []
-    for message in sns_messages(event):
-        bucket = message["source_bucket"]
-        state = "absent" if message.get("action") == "disable" else "present"
+    for message in confirmed_messages(aws, event):
+        bucket = message.source_bucket
+        state = "absent" if message.action == "disable" else "present"
         spec = CrrSpec(source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
                        rules=json_setting("REPLICATION_RULES", "null"), state=state,
                        role_propagation_timeout=int(setting("ROLE_PROPAGATION_TIMEOUT", "60")),

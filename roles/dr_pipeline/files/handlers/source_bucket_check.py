@@ -1,44 +1,71 @@
 """Source Region: a bucket changed (CloudTrail event) or the daily sweep ran; pass tagged buckets on.
 
-Reads the bucket's real tags (never the event text), ignores other Regions and untagged buckets,
-enables versioning, and publishes the bucket to topic 1 in the DR Region. Safe to run twice.
+Reads the bucket's real tags as this account's bucket (never the event text), ignores other Regions
+and untagged buckets, enables versioning, and publishes the bucket to topic 1 in the DR Region.
+Safe to run twice. A malformed event is logged as rejected with the reason and dropped.
 """
 
 from __future__ import annotations
 
-from pipeline_common import clients, log_action, publish, setting
+from pipeline_common import (PipelineMessage, Rejected, clients, log_action, log_rejected, publish, setting,
+                             shown, source_bucket_tags, trigger_tagged, valid_bucket_name)
 from s3dr_core import buckets
-from s3dr_core.errors import error_code
 from s3dr_core.fleet import buckets_with_tags
 from s3dr_core.result import Result
+
+CLOUDTRAIL_EVENT = "AWS API Call via CloudTrail"
+SWEEP_EVENT = "Scheduled Event"
+TAGGING_EVENTS = ("PutBucketTagging", "DeleteBucketTagging")
 
 
 def handler(event, context):
     aws = clients()
     source_region = setting("SOURCE_REGION")
     tag_key, tag_value = setting("TRIGGER_TAG_KEY", "dr"), setting("TRIGGER_TAG_VALUE", "true")
-    if event.get("detail-type") == "Scheduled Event":
+    try:
+        detail = _bucket_event_detail(event)
+    except Rejected as refusal:
+        log_rejected(refusal)
+        return {"rejected": refusal.reason}
+    if detail is None:
         names = buckets_with_tags(aws, source_region, {tag_key: tag_value}, concurrency=8)
         log_action("sweep", None, buckets=names)
         return {"published": [_pass_on(aws, name, source_region, "sweep") for name in names]}
-    detail = event.get("detail", {})
-    bucket = (detail.get("requestParameters") or {}).get("bucketName")
-    if not bucket:
-        log_action("ignored", None, reason="event names no bucket", event_name=detail.get("eventName"))
-        return {"ignored": "no bucket"}
-    if detail.get("awsRegion") != source_region:
-        log_action("ignored", bucket, reason=f"bucket event from {detail.get('awsRegion')}, not {source_region}")
-        return {"ignored": "other Region"}
-    tags = _tags(aws("s3", source_region), bucket)
-    if tags is None:
-        log_action("ignored", bucket, reason="bucket no longer exists")
-        return {"ignored": "no bucket"}
-    if tags.get(tag_key) != tag_value:
-        if setting("ON_UNTAG", "keep") == "disable" and detail.get("eventName") in ("PutBucketTagging", "DeleteBucketTagging"):
-            return {"published": _pass_on(aws, bucket, source_region, detail.get("eventName"), action="disable")}
+    event_name = detail.get("eventName") if isinstance(detail.get("eventName"), str) else ""
+    request = detail.get("requestParameters")
+    try:
+        bucket = valid_bucket_name(request.get("bucketName") if isinstance(request, dict) else None,
+                                   "the event's requestParameters.bucketName")
+        if detail.get("awsRegion") != source_region:
+            log_action("ignored", bucket, reason=f"bucket event from {shown(detail.get('awsRegion'))}, not {source_region}")
+            return {"ignored": "other Region"}
+        tags = source_bucket_tags(aws, bucket, source_region)
+    except Rejected as refusal:
+        log_rejected(refusal, event_name=shown(event_name))
+        return {"rejected": refusal.reason}
+    if not trigger_tagged(tags):
+        if setting("ON_UNTAG", "keep") == "disable" and event_name in TAGGING_EVENTS:
+            return {"published": _pass_on(aws, bucket, source_region, event_name, action="disable")}
         log_action("ignored", bucket, reason=f"not tagged {tag_key}={tag_value}")
         return {"ignored": "not tagged"}
-    return {"published": _pass_on(aws, bucket, source_region, detail.get("eventName"))}
+    return {"published": _pass_on(aws, bucket, source_region, event_name)}
+
+
+def _bucket_event_detail(event) -> dict | None:
+    """The CloudTrail detail of an S3 bucket call, or None for the scheduled sweep; Rejected for anything else."""
+    if not isinstance(event, dict):
+        raise Rejected(f"the event is not a JSON object but {type(event).__name__}: {shown(event)}")
+    detail_type = event.get("detail-type")
+    if detail_type == SWEEP_EVENT:
+        return None
+    if detail_type != CLOUDTRAIL_EVENT:
+        raise Rejected(f"detail-type {shown(detail_type)} is neither {CLOUDTRAIL_EVENT!r} nor {SWEEP_EVENT!r}")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise Rejected(f"the event's detail is not a JSON object but {type(detail).__name__}: {shown(detail)}")
+    if detail.get("eventSource") != "s3.amazonaws.com":
+        raise Rejected(f"the event's detail.eventSource is {shown(detail.get('eventSource'))}, not 's3.amazonaws.com'")
+    return detail
 
 
 def _pass_on(aws, bucket: str, source_region: str, cause: str, action: str = "enable") -> str:
@@ -48,18 +75,6 @@ def _pass_on(aws, bucket: str, source_region: str, cause: str, action: str = "en
         buckets.ensure_versioning(s3, bucket, buckets.versioning_status(s3, bucket), result, check_mode=False)
         if result.actions:
             log_action("enable_versioning", bucket, region=source_region)
-    publish(aws, setting("DESTINATION_TOPIC_ARN"), {"action": action, "source_bucket": bucket,
-                                                    "source_region": source_region, "cause": cause})
+    publish(aws, setting("DESTINATION_TOPIC_ARN"), PipelineMessage(action, bucket, source_region, cause))
     log_action("published", bucket, next="destination_bucket_check", message_action=action, cause=cause)
     return bucket
-
-
-def _tags(s3, bucket: str) -> dict[str, str] | None:
-    try:
-        return {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
-    except Exception as error:
-        if error_code(error) == "NoSuchTagSet":
-            return {}
-        if error_code(error) == "NoSuchBucket":
-            return None
-        raise
