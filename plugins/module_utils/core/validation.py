@@ -53,7 +53,7 @@ def region_problem(region: str | None, option: str, allow_unknown_region: bool =
         return f"{option} must name an AWS Region"
     if region in s3_regions():
         return None
-    if not re.match(r"^[a-z]{2,}(-[a-z0-9]+)+-\d+$", region):
+    if not re.match(r"^[a-z]{2,}(-[a-z0-9]+)*-\d+$", region):
         return f"{option} {region!r} is not an AWS Region name (like eu-west-1)"
     if allow_unknown_region:
         return None
@@ -140,18 +140,26 @@ def selection_problems(source_bucket: str | None, sources: list[dict[str, Any]] 
 
     A single ``source_bucket`` is left to the core function's own checks, whose message names it.
     """
-    problems = []
-    if dest_region is not None and source_bucket is None:
+    problems: list[str | None] = []
+    if source_tags is not None:
+        problems.append(tag_filter_problem(source_tags))
+        problems += region_pair_problems(source_region, dest_region, allow_unknown_region)
+    elif source_bucket is None:
         problems.append(region_problem(dest_region, "dest_region", allow_unknown_region))
     if sources is not None:
         if not sources:
             problems.append("sources is empty; list at least one source bucket")
         problems.append(duplicate_sources_problem(item["source_bucket"] for item in sources))
-    if source_tags is not None:
-        problems.append(tag_filter_problem(source_tags))
-        problems.append(region_problem(source_region, "source_region", allow_unknown_region))
-        if source_region and source_region == dest_region:
-            problems.append(f"source_region and dest_region are both {dest_region}; DR needs another Region")
+    return [problem for problem in problems if problem]
+
+
+def region_pair_problems(source_region: str | None, dest_region: str | None, allow_unknown_region: bool = False,
+                         names: tuple[str, str] = ("source_region", "dest_region")) -> list[str]:
+    """A source -> DR Region pair: both Regions S3 knows, and two different ones."""
+    problems = [region_problem(source_region, names[0], allow_unknown_region),
+                region_problem(dest_region, names[1], allow_unknown_region)]
+    if source_region and source_region == dest_region:
+        problems.append(f"{names[0]} and {names[1]} are both {dest_region}; DR needs another Region")
     return [problem for problem in problems if problem]
 
 
