@@ -2,8 +2,9 @@
 (and the bucket), and the endpoint's request recording shows that nothing was written.
 
 To stay fast, the module and role cases run as one generated playbook (one task per case, errors
-ignored or rescued), and the playbook cases (dr_buckets.yml, dr_setup.yml) one run each; the
-recording is reset before each run, so every case is checked against the writes of its own run.
+ignored or rescued, spread over a few local hosts that the free strategy runs side by side), and the
+playbook cases (dr_buckets.yml, dr_setup.yml) one run each; the recording is reset before each run,
+so every case is checked against the writes of its own run.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from conftest import REPO_ROOT, PlaybookRun, client_for
 
 SOURCE_REGION, DR_REGION, ACCOUNT = "eu-west-1", "us-west-2", "123456789012"
+WORKERS = 3  # local "hosts" running the batched cases in parallel
 MODULES = {"crr": "resilience.s3_dr.s3_crr_enable", "clone": "resilience.s3_dr.s3_bucket_config_clone",
            "drift": "resilience.s3_dr.s3_dr_drift_info", "backfill": "resilience.s3_dr.s3_crr_backfill"}
 
@@ -209,15 +211,20 @@ def fill(value, names: dict[str, str]):
     return value
 
 
+def worker_of(case: Case) -> str:
+    return f"worker{BATCHED.index(case) % WORKERS}"
+
+
 def task_for(case: Case, names: dict[str, str]) -> dict:
     args = fill({**case.defaults, **case.args}, names)
+    only_on_its_worker = f"inventory_hostname == '{worker_of(case)}'"
     if case.kind == "role":
         # block/rescue so that the role's failure is recorded by a task named after the case, and the run goes on
-        return {"name": f"{case.id} block", "block": [{
+        return {"name": f"{case.id} block", "when": only_on_its_worker, "block": [{
             "name": f"{case.id} role", "ansible.builtin.include_role": {"name": "resilience.s3_dr.dr_pipeline"},
             "vars": {"dr_pipeline_state": "present", **args}}],
             "rescue": [{"name": case.id, "ansible.builtin.debug": {"var": "ansible_failed_result"}}]}
-    return {"name": case.id, MODULES[case.kind]: args, "ignore_errors": True}
+    return {"name": case.id, MODULES[case.kind]: args, "ignore_errors": True, "when": only_on_its_worker}
 
 
 @pytest.fixture(scope="module")
@@ -251,8 +258,10 @@ class Outcome:
     seconds: float
 
 
-def run_recorded(localaws, tmp_path: Path, playbook: str | Path, extra_vars: dict | None = None) -> tuple[PlaybookRun, list, float]:
+def run_recorded(localaws, tmp_path: Path, playbook: str | Path, extra_vars: dict | None = None,
+                 inventory: Path | None = None) -> tuple[PlaybookRun, list, float]:
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook)]
+    command += ["-i", str(inventory)] if inventory else []
     if extra_vars is not None:
         vars_file = tmp_path / f"vars-{time.monotonic_ns()}.json"
         vars_file.write_text(json.dumps(extra_vars))
@@ -279,12 +288,16 @@ def first_failure(run: PlaybookRun) -> dict:
 def outcomes(localaws, seeded, tmp_path_factory) -> dict[str, Outcome]:
     tmp_path = tmp_path_factory.mktemp("bad-input")
     found: dict[str, Outcome] = {}
+    inventory = tmp_path / "workers.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": {f"worker{index}": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+        for index in range(WORKERS)}}}))
     generated = tmp_path / "bad_input.yml"
-    generated.write_text(json.dumps([{"name": "Bad input, one task per case", "hosts": "localhost",
+    generated.write_text(json.dumps([{"name": "Bad input, one task per case", "hosts": "all", "strategy": "free",
                                       "gather_facts": False, "tasks": [task_for(case, seeded) for case in BATCHED]}]))
-    run, writes, seconds = run_recorded(localaws, tmp_path, generated)
+    run, writes, seconds = run_recorded(localaws, tmp_path, generated, inventory=inventory)
     for case in BATCHED:
-        results = run.task_results(case.id)
+        results = run.task_results(case.id, host=worker_of(case))
         result = results[0] if results else {}
         if case.kind == "role":
             result = result.get("ansible_failed_result", {})
