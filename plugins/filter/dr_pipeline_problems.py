@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: dr_pipeline_problems
 short_description: What is wrong with the Region pairs and settings of the DR pipeline
-version_added: 0.2.0
+version_added: 0.1.0
 author: resilience.s3_dr maintainers (@resilience)
 description:
   - Checks the settings of the P(resilience.s3_dr.dr_pipeline#role) role before anything is deployed,

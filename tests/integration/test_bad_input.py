@@ -137,7 +137,10 @@ CASES = [
     clone("missing-source", {"source_bucket": "no-such-bucket-for-clone-4f1c"},
           ["Source bucket no-such-bucket-for-clone-4f1c does not exist"], bucket="no-such-bucket-for-clone-4f1c"),
     clone("dest-is-source", {"dest_bucket": "{SOURCE}"}, ["a bucket cannot be its own DR copy"]),
-    clone("kms-map-wrong-region", {"kms_key_map": {"k": "{SOURCE_KEY}"}}, [f"kms_key_map maps to keys outside the DR Region {DR_REGION}"]),
+    clone("kms-map-wrong-region", {"kms_key_map": {"k": "{SOURCE_KEY}"}},
+          [f"kms_key_map[k] {{SOURCE_KEY}} is a key in {SOURCE_REGION}, but it must be in the DR Region {DR_REGION}"]),
+    clone("kms-map-not-a-key", {"kms_key_map": {"k": f"arn:aws:sns:{DR_REGION}:{ACCOUNT}:topic"}},
+          ["kms_key_map[k]", "is not a KMS key ARN (service sns)"]),
     clone("target-map-wrong-region", {"notification_target_map": {"q": f"arn:aws:sqs:{SOURCE_REGION}:{ACCOUNT}:q"}},
           ["notification_target_map maps to targets outside the DR Region"]),
     clone("missing-dr-bucket", {"create_dest_bucket": False}, [f"-dr does not exist in {DR_REGION} and create_dest_bucket is false"]),
@@ -192,7 +195,8 @@ CASES = [
              ["a bucket cannot be its own DR copy"], bucket="{SOURCE}"),
     playbook("kms-map-wrong-region", "playbooks/dr_buckets.yml",
              {"dr_buckets": ["{SOURCE}"], "dr_source_region": SOURCE_REGION, "dr_kms_key_map": {"k": "{SOURCE_KEY}"}},
-             ["kms_key_map maps to keys outside the DR Region us-west-2"], bucket="{SOURCE}"),
+             [f"kms_key_map[k] {{SOURCE_KEY}} is a key in {SOURCE_REGION}, but it must be in the DR Region {DR_REGION}"],
+             bucket="{SOURCE}"),
 ]
 BATCHED = [case for case in CASES if case.kind in (*MODULES, "role")]
 PLAYBOOK_CASES = [case for case in CASES if case not in BATCHED]

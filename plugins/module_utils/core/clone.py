@@ -62,10 +62,9 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
     if unknown:
         problems.append(f"unknown categories {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
     problems += pair_name_problems(spec.source_bucket, spec.dest_bucket, spec.dest_suffix)
-    wrong_region = sorted(target for target in spec.kms_key_map.values()
-                          if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
-    if wrong_region:
-        problems.append(f"kms_key_map maps to keys outside the DR Region {spec.dest_region}: {', '.join(wrong_region)}")
+    problems += [problem for problem in (
+        validation.kms_key_problem(target, f"kms_key_map[{key}]", spec.dest_region, "the DR Region")
+        for key, target in sorted(spec.kms_key_map.items())) if problem]
     wrong_targets = sorted(target for target in spec.notification_target_map.values()
                            if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
     if wrong_targets:
