@@ -40,6 +40,17 @@ def writes(localaws) -> list:
     return [call for call in localaws.recorded_calls() if call.is_write]
 
 
+def existing_role(aws_client, name: str) -> str:
+    """The ARN of a replication role the user manages (role_arn must name a role that exists)."""
+    iam = aws_client("iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except ClientError:
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+
+
 def replication_of(aws_client, bucket: str, region: str = SOURCE_REGION) -> dict:
     return aws_client("s3", region).get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
 
@@ -220,7 +231,7 @@ def _put_foreign_rule(aws_client, source: str, role: str) -> dict:
 
 def test_foreign_rule_survives_purge_removes_it_and_absent_is_idempotent(localaws, run_playbook, aws_client):
     source = make_source(aws_client)
-    role = f"arn:aws:iam::{ACCOUNT}:role/team-replication"
+    role = existing_role(aws_client, "team-replication")
     foreign = _put_foreign_rule(aws_client, source, role)
 
     kept = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=role)
@@ -249,7 +260,7 @@ def test_foreign_rule_survives_purge_removes_it_and_absent_is_idempotent(localaw
 
 def test_absent_keeps_other_rules(run_playbook, aws_client):
     source = make_source(aws_client)
-    role = f"arn:aws:iam::{ACCOUNT}:role/team-replication"
+    role = existing_role(aws_client, "team-replication")
     foreign = _put_foreign_rule(aws_client, source, role)
     crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=role)
     removed = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, state="absent")
@@ -259,7 +270,7 @@ def test_absent_keeps_other_rules(run_playbook, aws_client):
 
 def test_an_aws_error_the_core_did_not_foresee_is_a_message_naming_the_bucket(run_playbook, aws_client):
     source = make_source(aws_client)
-    role = f"arn:aws:iam::{ACCOUNT}:role/team-replication"
+    role = existing_role(aws_client, "team-replication")
     _put_foreign_rule(aws_client, source, role)
     crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=role)
     # S3 refuses a replication configuration on a bucket whose versioning is no longer Enabled.
@@ -272,14 +283,14 @@ def test_an_aws_error_the_core_did_not_foresee_is_a_message_naming_the_bucket(ru
 
 def test_role_change_with_foreign_rules_needs_opt_in(localaws, run_playbook, aws_client):
     source = make_source(aws_client)
-    _put_foreign_rule(aws_client, source, f"arn:aws:iam::{ACCOUNT}:role/team-replication")
+    _put_foreign_rule(aws_client, source, existing_role(aws_client, "team-replication"))
+    another_role = existing_role(aws_client, "another-role")
     localaws.start_recording()
-    refused = crr(run_playbook, source_bucket=source, dest_region=DR_REGION,
-                  role_arn=f"arn:aws:iam::{ACCOUNT}:role/another-role")
+    refused = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=another_role)
     assert refused.get("failed") and "allow_role_change" in refused["msg"] and source in refused["msg"], refused
     assert writes(localaws) == []
     allowed = crr(run_playbook, source_bucket=source, dest_region=DR_REGION,
-                  role_arn=f"arn:aws:iam::{ACCOUNT}:role/another-role", allow_role_change=True)
+                  role_arn=another_role, allow_role_change=True)
     assert not allowed.get("failed"), allowed
     configuration = replication_of(aws_client, source)
     assert configuration["Role"].endswith("another-role") and len(configuration["Rules"]) == 2
@@ -291,7 +302,7 @@ def test_legacy_v1_rule_is_kept_as_equivalent_v2_rule(run_playbook, aws_client):
     s3 = aws_client("s3", SOURCE_REGION)
     for bucket in (source, other):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    role = f"arn:aws:iam::{ACCOUNT}:role/seed-role"
+    role = existing_role(aws_client, "seed-role")
     s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={"Role": role, "Rules": [
         {"ID": "seed", "Prefix": "", "Status": "Enabled", "Destination": {"Bucket": f"arn:aws:s3:::{other}"}}]})
     result = crr(run_playbook, source_bucket=source, dest_region=DR_REGION, role_arn=role)
