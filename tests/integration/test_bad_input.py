@@ -323,4 +323,3 @@ def test_bad_input_is_refused_naming_the_problem_with_zero_writes(case, outcomes
         assert fill(case.bucket, seeded) in outcome.message
     assert "Traceback" not in outcome.message
     assert outcome.writes == [], f"writes recorded during the run of {case.id}: {outcome.writes}"
-

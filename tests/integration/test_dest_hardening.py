@@ -78,8 +78,8 @@ def test_crr_warns_gap_by_gap_then_harden_dest_closes_them(localaws, run_playboo
     assert planned["changed"] is True and sorted(planned["diff"]["before"]["dest_baseline_gaps"]) == sorted(
         ["public access block", "default encryption", "TLS-only bucket policy", "object ownership BucketOwnerEnforced"])
     assert planned["diff"]["after"]["dest_baseline_gaps"] == []
-    assert {f"{step} on {dest}" for step in ("block public access", "set default encryption", "put TLS-only bucket policy",
-                                            "enforce bucket owner (ACLs off)")} <= set(planned["actions"])
+    steps = ("block public access", "set default encryption", "put TLS-only bucket policy", "enforce bucket owner (ACLs off)")
+    assert {f"{step} on {dest}" for step in steps} <= set(planned["actions"])
 
     hardened = run_module(run_playbook, CRR, source_bucket=source, dest_region=DR_REGION, harden_dest=True)
     assert not hardened.get("failed") and hardened["changed"] is True, hardened
