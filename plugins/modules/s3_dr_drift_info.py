@@ -19,6 +19,8 @@ description:
   - Each bucket gets a verdict C(dr_ready) and the list of C(problems) behind it, so a playbook can
     C(assert) on it. See C(playbooks/dr_validate.yml) for a readable table.
   - The secure baseline of the DR bucket (O(secure_baseline)) is not drift.
+  - Invalid input (an unknown Region, a KMS key of another Region in O(kms_key_map), an invalid bucket
+    name, ...) fails the task before any bucket is read, instead of reporting buckets as not DR-ready.
 author:
   - resilience.s3_dr maintainers (@resilience)
 options:
