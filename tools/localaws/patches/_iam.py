@@ -1,0 +1,76 @@
+"""What the IAM enforcement patches share: who signed a request, what it asks for, how it is refused.
+
+``iam_session_enforcement`` owns the decision (``authorize``); the other ``iam_*`` patches and
+``s3_iam_action_names`` plug into it through the registries below, so leaving one of them out
+(``localaws_without``) shows exactly the gap it closes.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Set by iam_session_enforcement: requests signed with an STS session are evaluated.
+ENFORCED = False
+
+# moto service name -> function(response) -> the authorizations one request needs (None: moto's guess).
+RESOLVERS: dict[str, Callable[[Any], list["Authorization"] | None]] = {}
+
+# function(response, authorization) -> condition keys of the request (set by iam_policy_conditions).
+CONTEXT_BUILDERS: list[Callable[[Any, "Authorization"], dict[str, Any]]] = []
+
+_evaluating = threading.local()
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """One action on one resource that a request needs (CopyObject needs two), with the condition keys
+    only the request's own parameters can give (iam:PassedToService, kms:EncryptionContext:...)."""
+
+    action: str
+    resource: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def session_of(response) -> Any | None:
+    """The moto STS session (AssumedRole) whose access key signed this request; None for any other key."""
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    access_key = response.get_access_key()
+    if not access_key.startswith("ASIA"):  # STS temporary keys; the tests' `testing` keys are not
+        return None
+    backend = sts_backends[response.current_account][get_partition(response.region)]
+    return backend.get_assumed_role_from_access_key(access_key)
+
+
+def current_context() -> dict[str, Any] | None:
+    """The condition keys of the authorization being evaluated on this thread (None outside one)."""
+    return getattr(_evaluating, "context", None)
+
+
+class evaluating:  # noqa: N801 - used as a context manager, reads as a phrase
+    def __init__(self, context: dict[str, Any]):
+        self.context = context
+
+    def __enter__(self):
+        _evaluating.context = self.context
+
+    def __exit__(self, *exc_info):
+        _evaluating.context = None
+
+
+def arn_account(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[4] or None if len(parts) == 6 else None
+
+
+def refuse(response, iam_request, authorization: Authorization, denial: Exception) -> None:
+    """Raise the refusal of one authorization. Default: moto's own error; iam_access_denied_errors
+    replaces this with the error each protocol has on AWS."""
+    raise denial
+
+
+def authorize(response, iam_request_cls, moto_resource: str | None) -> None:
+    """Replaced by iam_session_enforcement; without it nothing is evaluated."""
