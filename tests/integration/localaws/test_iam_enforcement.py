@@ -229,3 +229,115 @@ def test_kms_encryption_context_condition(localaws):
     assert _denied(kms.encrypt, KeyId=key, Plaintext=b"x",
                    EncryptionContext={"purpose": "other"})["Error"]["Code"] == "AccessDeniedException"
     assert _denied(kms.encrypt, KeyId=key, Plaintext=b"x")["Error"]["Code"] == "AccessDeniedException"
+
+
+# --- Lambda functions run as their execution role ---
+
+FUNCTION = '''
+import json, os
+import boto3
+
+def handler(event, context):
+    identity = boto3.client("sts").get_caller_identity()["Arn"]
+    try:
+        boto3.client("s3").put_object(Bucket=os.environ["BUCKET"], Key="written", Body=b"x")
+        written = "yes"
+    except Exception as error:
+        written = str(error)
+    return {"identity": identity, "written": written}
+'''
+
+
+def _function_result(server, statements: list[dict], bucket: str) -> dict:
+    import io
+    import zipfile
+
+    iam = client_for(server, "iam")
+    role_name = _unique("fn-role")
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(RoleName=role_name, PolicyName="fn", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": statements}))
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", FUNCTION)
+    lambda_client = client_for(server, "lambda", REGION)
+    name = _unique("fn")
+    lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                                  Code={"ZipFile": code.getvalue()}, Environment={"Variables": {"BUCKET": bucket}})
+    response = lambda_client.invoke(FunctionName=name, Payload=b"{}")
+    assert "FunctionError" not in response, response["Payload"].read()
+    return json.loads(response["Payload"].read()) | {"role": role_name, "function": name}
+
+
+def test_a_function_runs_as_its_execution_role_and_gets_only_what_it_allows(localaws):
+    bucket = _bucket(localaws)
+    allowed = _function_result(localaws, [_statement(["s3:PutObject"], [f"arn:aws:s3:::{bucket}/*"])], bucket)
+    assert allowed["identity"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{allowed['role']}/{allowed['function']}"
+    assert allowed["written"] == "yes"
+    refused = _function_result(localaws, [], bucket)
+    assert "AccessDenied" in refused["written"] and "s3:PutObject" in refused["written"], refused
+
+
+# --- each gap is real without its patch ---
+
+def test_without_enforcement_a_session_may_do_anything(localaws_without):
+    server = localaws_without("iam_session_enforcement")
+    bucket = _bucket(server)
+    session = Session(server, [_statement(["s3:GetBucketVersioning"], [f"arn:aws:s3:::{bucket}"])])
+    session.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert client_for(server, "s3", REGION).get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+
+
+def test_without_statement_matching_not_resource_allows_everything(localaws, localaws_without):
+    statements = [{"Effect": "Allow", "Action": "s3:GetBucketVersioning", "NotResource": "arn:aws:s3:::iam-bucket-*"}]
+    bucket = _bucket(localaws)
+    assert _denied(Session(localaws, statements).client("s3").get_bucket_versioning,
+                   Bucket=bucket)["Error"]["Code"] == "AccessDenied"
+    server = localaws_without("iam_policy_statements")
+    Session(server, statements).client("s3").get_bucket_versioning(Bucket=_bucket(server))
+
+
+def test_without_conditions_a_foreign_resource_account_condition_passes(localaws_without):
+    server = localaws_without("iam_policy_conditions")
+    bucket = _bucket(server)
+    Session(server, [_statement(["s3:GetBucketVersioning"], ["arn:aws:s3:::*"], condition={
+        "StringEquals": {"aws:ResourceAccount": "210987654321"}})]).client("s3").get_bucket_versioning(Bucket=bucket)
+
+
+def test_without_boundaries_the_boundary_is_ignored(localaws_without):
+    server = localaws_without("iam_permissions_boundary")
+    bucket = _bucket(server)
+    session = Session(server, [_statement(["s3:GetBucketTagging"], ["*"])],
+                      boundary=[_statement(["s3:GetBucketVersioning"], ["*"])])
+    with pytest.raises(ClientError) as raised:
+        session.client("s3").get_bucket_tagging(Bucket=bucket)
+    assert raised.value.response["Error"]["Code"] == "NoSuchTagSet"  # allowed through, then not found
+
+
+def test_without_request_resources_a_policy_naming_the_topic_never_allows(localaws_without):
+    server = localaws_without("iam_request_resources")
+    topic = client_for(server, "sns", REGION).create_topic(Name=_unique("iam-topic"))["TopicArn"]
+    session = Session(server, [_statement(["sns:Publish"], [topic])])
+    assert _denied(session.client("sns").publish, TopicArn=topic, Message="m")["Error"]["Code"] == "AccessDenied"
+
+
+def test_without_error_shapes_a_json_service_refusal_has_no_readable_code(localaws_without):
+    server = localaws_without("iam_access_denied_errors")
+    table = _unique("iam-table")
+    client_for(server, "dynamodb", REGION).create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    session = Session(server, [_statement(["sns:Publish"], ["*"])])
+    refusal = _denied(session.client("dynamodb").put_item, TableName=table, Item={"k": {"S": "x"}})
+    assert refusal["Error"]["Code"] != "AccessDeniedException"
+
+
+def test_without_s3_action_names_copy_object_never_checks_the_source(localaws_without):
+    server = localaws_without("s3_iam_action_names")
+    source, destination = _bucket(server), _bucket(server)
+    client_for(server, "s3", REGION).put_object(Bucket=source, Key="k", Body=b"data")
+    write_only = Session(server, [_statement(["s3:PutObject"], [f"arn:aws:s3:::{destination}/*"])])
+    write_only.client("s3").copy_object(Bucket=destination, Key="k", CopySource={"Bucket": source, "Key": "k"})
+    replication_reader = Session(server, [_statement(["s3:GetReplicationConfiguration"], [f"arn:aws:s3:::{source}"])])
+    assert _denied(replication_reader.client("s3").get_bucket_replication, Bucket=source)["Error"]["Code"] == "AccessDenied"

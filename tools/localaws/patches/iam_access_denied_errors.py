@@ -13,8 +13,8 @@ JSON services (KMS, DynamoDB, CloudWatch Logs, EventBridge) 400 ``{"__type":
 not authorized to perform: <action> on resource: <ARN> because no identity-based policy allows the
 <action> action" (or "... with an explicit deny in an identity-based policy", "... because no
 permissions boundary allows ..."), per "Troubleshoot access denied error messages"
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html). S3 keeps
-moto's 403 ``AccessDenied`` XML (the body is empty for HEAD, as on S3).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html); S3 has said
+the same in its 403 ``AccessDenied`` XML since 2024 (HEAD: status only, no body, as on S3).
 
 Not modelled: the encoded authorization message (``sts:DecodeAuthorizationMessage``).
 """
@@ -43,11 +43,12 @@ def apply() -> None:
 def refuse(response, iam_request, authorization: _iam.Authorization, denial: Exception) -> None:
     from moto.core.utils import get_service_model
 
-    if response.service_name == "s3":
-        raise denial
     session = _iam.session_of(response)
     message = (f"User: {session.arn} is not authorized to perform: {authorization.action} on resource: "
                f"{authorization.resource} because {_reason(iam_request, authorization)}")
+    if response.service_name == "s3":  # moto's S3 error document and status; AWS's message
+        denial.message = message
+        raise denial
     model = get_service_model(response.service_name)
     protocol = model.metadata["protocol"]
     if protocol == "query":
