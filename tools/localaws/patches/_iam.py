@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,20 +51,19 @@ def current_context() -> dict[str, Any] | None:
     return getattr(_evaluating, "context", None)
 
 
-class evaluating:  # noqa: N801 - used as a context manager, reads as a phrase
-    def __init__(self, context: dict[str, Any]):
-        self.context = context
-
-    def __enter__(self):
-        _evaluating.context = self.context
-
-    def __exit__(self, *exc_info):
+@contextmanager
+def evaluating(context: dict[str, Any]):
+    """Make ``context`` the condition keys of the authorization evaluated on this thread."""
+    _evaluating.context = context
+    try:
+        yield
+    finally:
         _evaluating.context = None
 
 
 def arn_account(arn: str) -> str | None:
     parts = arn.split(":", 5)
-    return parts[4] or None if len(parts) == 6 else None
+    return (parts[4] or None) if len(parts) == 6 else None
 
 
 def refuse(response, iam_request, authorization: Authorization, denial: Exception) -> None:

@@ -21,6 +21,7 @@ Not modelled: the encoded authorization message (``sts:DecodeAuthorizationMessag
 from __future__ import annotations
 
 import json
+import uuid
 from xml.sax.saxutils import escape
 
 from werkzeug.exceptions import HTTPException
@@ -53,8 +54,7 @@ def refuse(response, iam_request, authorization: _iam.Authorization, denial: Exc
     protocol = model.metadata["protocol"]
     if protocol == "query":
         body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                f"<Message>{escape(message)}</Message></Error><RequestId>{response.request_id if hasattr(response, 'request_id') else ''}"
-                f"</RequestId></ErrorResponse>")
+                f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
         response.response_headers["Content-Type"] = "text/xml"
         raise AccessDenied(403, body)
     if protocol == "json":

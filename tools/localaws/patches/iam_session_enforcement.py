@@ -20,6 +20,8 @@ sessions, SCPs/RCPs, session policies, VPC endpoint policies.
 """
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from . import _iam
 
 NAME = "iam_session_enforcement"
@@ -48,8 +50,6 @@ def authorize(response, iam_request_cls, moto_resource: str | None) -> None:
     """
     if _iam.session_of(response) is None:
         return
-    from urllib.parse import urlparse
-
     resolver = _iam.RESOLVERS.get(response.service_name)
     authorizations = resolver(response) if resolver else None
     if authorizations is None and moto_resource is None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs, unquote, urlparse
+from xml.sax.saxutils import unescape
 
 from . import _iam
 
@@ -177,8 +178,6 @@ def _deleted_keys(body) -> list[tuple[str, str | None]]:
         key = re.search(r"<Key>(.*?)</Key>", item, re.S)
         version = re.search(r"<VersionId>(.*?)</VersionId>", item, re.S)
         if key:
-            from xml.sax.saxutils import unescape
-
             found.append((unescape(key.group(1)), version.group(1) if version else None))
     return found
 
