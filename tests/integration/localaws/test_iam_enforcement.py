@@ -218,6 +218,10 @@ def test_iam_permissions_boundary_condition_on_role_creation(localaws):
         {"Version": "2012-10-17", "Statement": [_statement(["s3:GetObject"], ["*"])]}))
     assert _denied(iam.create_role, RoleName=f"other-{uuid.uuid4().hex[:6]}", Path="/service-role/",
                    AssumeRolePolicyDocument=TRUST, PermissionsBoundary=boundary)["Error"]["Code"] == "AccessDenied"
+    # An existing role without the boundary: its policy cannot be written (the key is the role's boundary).
+    client_for(localaws, "iam").create_role(RoleName=unbounded, Path="/service-role/", AssumeRolePolicyDocument=TRUST)
+    assert _denied(iam.put_role_policy, RoleName=unbounded, PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [_statement(["s3:*"], ["*"])]}))["Error"]["Code"] == "AccessDenied"
 
 
 def test_kms_encryption_context_condition(localaws):
