@@ -149,7 +149,9 @@ def test_a_function_policy_missing_one_action_fails_the_pipeline_with_access_den
                 logGroupName=f"/aws/lambda/{role}", filterPattern=f'"{bucket}"')["events"]
                 if "AccessDenied" in event["message"] and "s3:PutReplicationConfiguration" in event["message"]]
 
-        assert wait_for(refusal_logged, "enable_replication's AccessDenied in its log")
+        # For a role it has just created, enable_replication first retries AccessDenied as IAM propagation
+        # delay, for ROLE_PROPAGATION_TIMEOUT (60 s), so the refusal surfaces after that.
+        assert wait_for(refusal_logged, "enable_replication's AccessDenied in its log", timeout=WAIT_SECONDS + 90)
         sqs = aws_client("sqs", SOURCE_REGION)
         queue_url = sqs.get_queue_url(QueueName=f"{prefix}-dlq")["QueueUrl"]
 
