@@ -178,7 +178,7 @@ def test_put_bucket_replication_passes_its_role_to_s3_only(localaws):
 
 def test_other_services_check_the_named_resource_and_answer_their_protocol_s_error(localaws):
     admin_sns, admin_sqs = client_for(localaws, "sns", REGION), client_for(localaws, "sqs", REGION)
-    topic, other_topic = (admin_sns.create_topic(Name=_unique("iam-topic"))["TopicArn"] for _ in range(2))
+    topic, other_topic = (admin_sns.create_topic(Name=_unique(name))["TopicArn"] for name in ("iam-topic", "iam-other"))
     queue_url = admin_sqs.create_queue(QueueName=_unique("iam-queue"))["QueueUrl"]
     table = _unique("iam-table")
     dynamodb_admin = client_for(localaws, "dynamodb", REGION)

@@ -85,7 +85,7 @@ def conditions_match(condition: dict, context: dict) -> bool:
 
 
 def _block_matches(operator: str, keys: dict, context: dict) -> bool:
-    qualifier, _, base = operator.rpartition(":")
+    qualifier, base = operator.rpartition(":")[::2]
     if_exists = base.endswith("IfExists")
     base = base.removesuffix("IfExists")
     if base not in OPERATORS:
@@ -133,19 +133,27 @@ def _numeric(test):
     return compare
 
 
+def _equals(want: str, got: str) -> bool:
+    return want == got
+
+
+def _equals_ignoring_case(want: str, got: str) -> bool:
+    return want.lower() == got.lower()
+
+
 # base operator -> (compare(policy value, request value), negated)
 OPERATORS = {
-    "StringEquals": (lambda want, got: want == got, False),
-    "StringNotEquals": (lambda want, got: want == got, True),
-    "StringEqualsIgnoreCase": (lambda want, got: want.lower() == got.lower(), False),
-    "StringNotEqualsIgnoreCase": (lambda want, got: want.lower() == got.lower(), True),
-    "StringLike": (lambda want, got: glob_matches(want, got), False),
-    "StringNotLike": (lambda want, got: glob_matches(want, got), True),
-    "ArnEquals": (lambda want, got: glob_matches(want, got), False),  # AWS: ArnEquals also takes wildcards
-    "ArnLike": (lambda want, got: glob_matches(want, got), False),
-    "ArnNotEquals": (lambda want, got: glob_matches(want, got), True),
-    "ArnNotLike": (lambda want, got: glob_matches(want, got), True),
-    "Bool": (lambda want, got: want.lower() == got.lower(), False),
+    "StringEquals": (_equals, False),
+    "StringNotEquals": (_equals, True),
+    "StringEqualsIgnoreCase": (_equals_ignoring_case, False),
+    "StringNotEqualsIgnoreCase": (_equals_ignoring_case, True),
+    "StringLike": (glob_matches, False),
+    "StringNotLike": (glob_matches, True),
+    "ArnEquals": (glob_matches, False),  # AWS: ArnEquals takes wildcards too
+    "ArnLike": (glob_matches, False),
+    "ArnNotEquals": (glob_matches, True),
+    "ArnNotLike": (glob_matches, True),
+    "Bool": (_equals_ignoring_case, False),
     "Null": (None, False),
     "NumericEquals": (_numeric(lambda got, want: got == want), False),
     "NumericNotEquals": (_numeric(lambda got, want: got == want), True),

@@ -71,7 +71,7 @@ def sqs(response):
     partition, region, account = _where(response)
     queue_url = response._get_param("QueueUrl")
     if queue_url:
-        owner, _, name = urlparse(queue_url).path.strip("/").partition("/")
+        owner, name = urlparse(queue_url).path.strip("/").partition("/")[::2]
         return _one("sqs", response, f"arn:{partition}:sqs:{region}:{owner}:{name}")
     name = response._get_param("QueueName")
     owner = response._get_param("QueueOwnerAWSAccountId") or account
@@ -117,7 +117,7 @@ def kms(response):
 def iam(response):
     from moto.iam.models import iam_backends
 
-    partition, _, account = _where(response)
+    partition, account = _where(response)[::2]
     backend = iam_backends[account][partition]
     operation, role_name = _operation(response), response._get_param("RoleName")
     if not role_name:

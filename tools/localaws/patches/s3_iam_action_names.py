@@ -165,7 +165,7 @@ def _copy_source(header: str | None, arn: str) -> list[_iam.Authorization]:
     """``x-amz-copy-source: /bucket/key?versionId=v`` (URL-encoded) -> read permission on that object."""
     if not header:
         return []
-    source, _, version_query = header.lstrip("/").partition("?versionId=")
+    source, version_query = header.lstrip("/").partition("?versionId=")[::2]
     source = unquote(source)
     return [_iam.Authorization("s3:GetObjectVersion" if version_query else "s3:GetObject", f"{arn}{source}")]
 
