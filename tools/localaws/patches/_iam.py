@@ -35,15 +35,29 @@ class Authorization:
 
 
 def session_of(response) -> Any | None:
-    """The moto STS session (AssumedRole) whose access key signed this request; None for any other key."""
+    """The moto STS session (AssumedRole) whose access key signed this request, when its role exists;
+    None for any other key.
+
+    moto lets anyone assume a role that does not exist, and tests use that to act as another account
+    (``arn:aws:iam::111111111111:role/other``). Such a session has no role whose policies could be
+    evaluated: it stays that account's administrator, like the ``testing`` keys.
+    """
+    from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
     from moto.utilities.utils import get_partition
 
     access_key = response.get_access_key()
     if not access_key.startswith("ASIA"):  # STS temporary keys; the tests' `testing` keys are not
         return None
-    backend = sts_backends[response.current_account][get_partition(response.region)]
-    return backend.get_assumed_role_from_access_key(access_key)
+    partition = get_partition(response.region)
+    session = sts_backends[response.current_account][partition].get_assumed_role_from_access_key(access_key)
+    if session is None:
+        return None
+    try:
+        iam_backends[session.account_id][partition].get_role_by_arn(session.role_arn)
+    except Exception:  # noqa: BLE001 - moto raises its IAM NotFound error type
+        return None
+    return session
 
 
 def current_context() -> dict[str, Any] | None:

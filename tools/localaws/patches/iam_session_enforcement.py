@@ -15,7 +15,8 @@ request needs (actions, resources, condition keys) comes from the resolvers the 
 patches and ``s3_iam_action_names`` register in ``_iam``; without them moto's guess is used
 (its action name on resource ``*``, or its S3 bucket/object ARN).
 
-Not evaluated here: requests signed with an IAM user's access keys (they pass like ``testing``),
+Not evaluated here: requests signed with an IAM user's access keys or with a session of a role
+that does not exist (moto's way to act as another account; both pass like ``testing``),
 resource-based policies (bucket, topic, queue, key policies) for these
 sessions, SCPs/RCPs, session policies, VPC endpoint policies.
 """
