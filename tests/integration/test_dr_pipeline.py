@@ -160,6 +160,49 @@ def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_var
     assert s3_writes == []
 
 
+def test_a_function_policy_missing_one_action_fails_the_pipeline_with_access_denied(aws_client, pipeline_vars):
+    """The endpoint evaluates each function's own role: without s3:PutReplicationConfiguration,
+    enable_replication is refused, says so in its log, and the event ends in the dead-letter queue."""
+    prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
+    role, iam = f"{prefix}-enable-replication", aws_client("iam")
+    deployed = iam.get_role_policy(RoleName=role, PolicyName="s3dr-pipeline")["PolicyDocument"]
+    deployed = json.loads(deployed) if isinstance(deployed, str) else deployed
+    crippled = {**deployed, "Statement": [
+        {**statement, "Action": [action for action in statement["Action"] if action != "s3:PutReplicationConfiguration"]}
+        for statement in deployed["Statement"]]}
+    assert crippled != deployed, "the deployed policy allows s3:PutReplicationConfiguration"
+    s3, bucket = aws_client("s3", SOURCE_REGION), f"e2e-denied-{uuid.uuid4().hex[:8]}"
+    iam.put_role_policy(RoleName=role, PolicyName="s3dr-pipeline", PolicyDocument=json.dumps(crippled))
+    try:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+        logs = aws_client("logs", SOURCE_REGION)
+
+        def refusal_logged():
+            return [event["message"] for event in logs.filter_log_events(
+                logGroupName=f"/aws/lambda/{role}", filterPattern=f'"{bucket}"')["events"]
+                if "AccessDenied" in event["message"] and "s3:PutReplicationConfiguration" in event["message"]]
+
+        # AccessDenied is not waited out as IAM propagation delay: the refusal surfaces at once.
+        assert wait_for(refusal_logged, "enable_replication's AccessDenied in its log")
+        sqs = aws_client("sqs", SOURCE_REGION)
+        queue_url = sqs.get_queue_url(QueueName=f"{prefix}-dlq")["QueueUrl"]
+
+        def dead_letter():
+            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                           MessageAttributeNames=["All"]).get("Messages", [])
+            return [message for message in messages if bucket in message["Body"]]
+
+        letter = wait_for(dead_letter, "the refused event in the dead-letter queue")[0]
+        assert "AccessDenied" in letter["MessageAttributes"]["ErrorMessage"]["StringValue"]
+        with pytest.raises(ClientError) as raised:
+            replication_rules(aws_client, bucket)
+        assert raised.value.response["Error"]["Code"] == "ReplicationConfigurationNotFoundError"
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName="s3dr-pipeline", PolicyDocument=json.dumps(deployed))
+        s3.delete_bucket_tagging(Bucket=bucket)
+
+
 def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(localaws, aws_client, pipeline_vars):
     """A real AWS failure (the DR bucket name is another account's) is raised into the DLQ; bad input never is."""
     prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"

@@ -23,8 +23,9 @@ from .waiting import retry_while
 LOG = logging.getLogger(__name__)
 
 # S3 may refuse a configuration naming a role IAM created seconds ago (IAM is eventually consistent), but
-# the same codes also carry genuine validation errors: only those naming the role are waited out.
-ROLE_NOT_READY_CODES = ("InvalidArgument", "InvalidRequest", "AccessDenied")
+# the same codes also carry genuine validation errors: only those naming the role are waited out. AccessDenied
+# is never waited out: it is the caller's own permission, which a new role does not change.
+ROLE_NOT_READY_CODES = ("InvalidArgument", "InvalidRequest")
 ROLE_NOT_READY_MESSAGE = "role"
 
 

@@ -49,12 +49,19 @@ def _bucket(s3) -> str:
     return name
 
 
+# What the test functions do; the endpoint evaluates their role's policy as AWS does.
+FUNCTION_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:PutObject", "s3:ListAllMyBuckets"], "Resource": "*"}]})
+
+
 def _function(clients, source: str, **settings) -> str:
-    """A python3.12 function with handler app.handler; moto requires its role to exist in IAM."""
-    role = clients("iam").create_role(RoleName=_unique("lambda-role"), AssumeRolePolicyDocument=json.dumps({
+    """A python3.12 function with handler app.handler, running as a role allowed FUNCTION_POLICY."""
+    role_name = _unique("lambda-role")
+    role = clients("iam").create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                        "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    clients("iam").put_role_policy(RoleName=role_name, PolicyName="test-function", PolicyDocument=FUNCTION_POLICY)
     return clients("lambda").create_function(
         FunctionName=_unique("fn"), Runtime="python3.12", Role=role, Handler="app.handler",
         Code={"ZipFile": _zip(source)}, **settings)["FunctionArn"]
@@ -126,6 +133,8 @@ def test_invoke_runs_the_handler_with_its_environment_and_this_endpoint(clients,
     assert environment["AWS_ENDPOINT_URL"] == localaws.endpoint_url
     assert environment["AWS_LAMBDA_FUNCTION_NAME"] == function_arn.rsplit(":", 1)[-1]
     assert "PYTHONPATH" not in environment  # the server's own environment (the launcher sets it) stays out
+    # The execution role's temporary credentials, not the caller's keys.
+    assert environment["AWS_ACCESS_KEY_ID"].startswith("ASIA") and environment["AWS_SESSION_TOKEN"] != "testing"
     assert result["context"]["invoked_function_arn"] == function_arn
     assert result["context"]["memory_limit_in_mb"] == "128"
     assert 0 < result["context"]["remaining_ms"] <= 30_000

@@ -32,6 +32,14 @@ PATCH_MODULES = (
     "cloudtrail_trail_name_list",
     "cloudtrail_delete_by_arn",
     "s3_cloudtrail_events",
+    # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
+    "iam_session_enforcement",
+    "iam_policy_statements",
+    "iam_policy_conditions",
+    "iam_permissions_boundary",
+    "iam_request_resources",
+    "iam_access_denied_errors",
+    "s3_iam_action_names",  # last: it wraps the S3 handlers the other S3 patches installed
 )
 
 

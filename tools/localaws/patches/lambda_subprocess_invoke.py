@@ -8,8 +8,13 @@ runs ``Event`` (asynchronous) and ``DryRun`` invokes synchronously, and moto dro
 This patch runs Python functions (Zip package type) on the endpoint's own interpreter: the zip is
 extracted once per code sha256, the handler is imported with the code directory first on
 ``sys.path`` and called with the event and a Lambda context, in an environment holding the
-function's variables, the Lambda runtime variables and dummy credentials for this endpoint
-(``AWS_ENDPOINT_URL``), and nothing else of the server's environment. The function's ``Timeout``
+function's variables, the Lambda runtime variables, this endpoint (``AWS_ENDPOINT_URL``) and the
+temporary credentials of the function's execution role, and nothing else of the server's
+environment. As Lambda does, the endpoint assumes the role itself (moto STS, in process; session
+name = function name) and reuses the session until 15 minutes before it expires, so every call the
+function makes is signed as ``assumed-role/<role>/<function>`` and ``iam_session_enforcement``
+evaluates the role's policies for it. Lambda refuses to run a function whose role does not trust
+``lambda.amazonaws.com``; this patch does not check the trust policy. The function's ``Timeout``
 applies to the handler call (module import gets ``INIT_TIMEOUT_SECONDS``, as on Lambda). The
 handler's stdout and stderr are the logs, saved to ``/aws/lambda/<name>`` in CloudWatch Logs with
 START/END/REPORT lines. Errors have the Lambda runtime's payload shape
@@ -36,10 +41,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .. import runtime
@@ -47,6 +53,8 @@ from .. import runtime
 NAME = "lambda_subprocess_invoke"
 
 CODE_CACHE = Path(tempfile.gettempdir()) / "localaws-lambda-code"
+SESSION_SECONDS = 3600  # Lambda's execution role sessions last up to an hour...
+SESSION_RENEWAL_SECONDS = 900  # ...and are renewed before they run out
 INIT_TIMEOUT_SECONDS = 10  # Lambda's limit for the init phase (importing the handler module)
 TIMED_OUT_EXIT_CODE = 124  # the runner's exit status when the handler outlives the timeout
 LOG_RESULT_MAX_BYTES = 4096  # LogType=Tail returns the last 4 KB of the log
@@ -278,15 +286,35 @@ def _environment(function, task_root: Path, log_stream_name: str) -> dict[str, s
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        **_role_credentials(function),
         "AWS_ENDPOINT_URL": runtime.ENDPOINT_URL,
         "AWS_EC2_METADATA_DISABLED": "true",
         # Lambda has no ~/.aws files; the developer's profile must not change what the function does.
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
+
+
+_sessions: dict[str, object] = {}  # function ARN -> moto AssumedRole of its execution role
+_sessions_lock = threading.Lock()
+
+
+def _role_credentials(function) -> dict[str, str]:
+    """The execution role's temporary credentials, from a session the endpoint assumes as Lambda does."""
+    from moto.core.utils import utcnow
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    with _sessions_lock:
+        session = _sessions.get(function.function_arn)
+        renew_after = utcnow() + timedelta(seconds=SESSION_RENEWAL_SECONDS)
+        if session is None or session.role_arn != function.role or session.expiration < renew_after:
+            session = sts_backends[function.account_id][get_partition(function.region)].assume_role(
+                region_name=function.region, role_session_name=function.function_name, role_arn=function.role,
+                policy=None, duration=SESSION_SECONDS, external_id=None)
+            _sessions[function.function_arn] = session
+    return {"AWS_ACCESS_KEY_ID": session.access_key_id, "AWS_SECRET_ACCESS_KEY": session.secret_access_key,
+            "AWS_SESSION_TOKEN": session.session_token}
 
 
 def _error_payload(error_type: str, message: str) -> str:
