@@ -15,8 +15,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # workers on 2 cores halve the wall time (3 were no faster). Each worker starts its own endpoint and runs
 # whole files, since a file's later tests may use what its first test deployed.
 PYTEST_WORKERS ?= 2
+# The ansible-core minors meta/runtime.yml claims besides the 2.19 of .venv, at their latest patch. Each gets
+# its own virtual environment with the boto3/botocore of requirements-dev.txt; the collections (amazon.aws,
+# community.aws, community.general, ansible.posix, all admitting >=2.17) come from .venv's `ansible` package.
+OTHER_CORE_VERSIONS := 2.17.14 2.18.19
+CORE_VENVS := $(foreach version,$(OTHER_CORE_VERSIONS),.venv-core-$(basename $(version)))
 
-.PHONY: setup demo test pytest molecule sanity lint localaws-start localaws-stop clean
+.PHONY: setup demo test pytest core-matrix molecule sanity lint localaws-start localaws-stop clean
 
 setup: $(INSTALLED) $(COLLECTION_LINK)
 
@@ -35,10 +40,26 @@ demo: setup
 
 # Every check, even after one fails; non-zero if any failed.
 test: setup
-	$(MAKE) --keep-going pytest molecule sanity lint
+	$(MAKE) --keep-going pytest core-matrix molecule sanity lint
 
 pytest: setup
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+# The end-to-end playbook tests marked core_matrix, once per other ansible-core version, one after the other
+# with one endpoint each (2.19 runs them in `make pytest`).
+core-matrix: setup $(addsuffix /.installed,$(CORE_VENVS))
+	failed=""; for venv in $(CORE_VENVS); do \
+		$(CURDIR)/$$venv/bin/ansible-playbook --version | sed -n 1p; \
+		S3DR_ANSIBLE_PLAYBOOK=$(CURDIR)/$$venv/bin/ansible-playbook \
+		ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.collections:$(dir $(COLLECTIONS_IN_VENV)) \
+			$(BIN)/pytest -m core_matrix -p no:cacheprovider || failed="$$failed $$venv"; \
+	done; test -z "$$failed" || { echo "core-matrix failed in:$$failed"; exit 1; }
+
+.venv-core-%/.installed: requirements-dev.txt requirements.txt
+	rm -rf $(dir $@) && $(PYTHON) -m venv $(dir $@)
+	$(dir $@)bin/pip install --quiet --disable-pip-version-check \
+		ansible-core==$(filter $*.%,$(OTHER_CORE_VERSIONS)) $(shell grep -E '^boto(3|core)==' requirements-dev.txt)
+	touch $@
 
 molecule: setup
 	$(BIN)/python -m tools.localaws run -- $(BIN)/molecule test --all
@@ -65,4 +86,4 @@ localaws-stop: setup
 	@$(BIN)/python -m tools.localaws stop
 
 clean:
-	rm -rf $(VENV) .collections .build .localaws .pytest_cache
+	rm -rf $(VENV) $(CORE_VENVS) .collections .build .localaws .pytest_cache

@@ -39,6 +39,7 @@ def pipeline_vars():
             "dr_pipeline_name_prefix": f"e2e{uuid.uuid4().hex[:6]}"}
 
 
+@pytest.mark.core_matrix
 def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run_playbook, aws_client, pipeline_vars):
     first = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
     assert first.rc == 0, first
@@ -225,6 +226,7 @@ def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(localaws, aws_c
     assert f"{bucket}-dr" in error and "not owned by account" in error, error
 
 
+@pytest.mark.core_matrix
 def test_teardown_removes_the_pipeline_and_keeps_dr_buckets(run_playbook, aws_client, pipeline_vars):
     prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
     gone = run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars)

@@ -18,7 +18,7 @@ def _tagged_bucket(aws_client, tag_value: str) -> str:
     return name
 
 
-@pytest.mark.parametrize("selection", ["by tag", "by list"])
+@pytest.mark.parametrize("selection", ["by tag", pytest.param("by list", marks=pytest.mark.core_matrix)])
 def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aws_client):
     tag_value = uuid.uuid4().hex[:8]
     buckets = [_tagged_bucket(aws_client, tag_value) for index in range(3)]
@@ -47,6 +47,7 @@ def test_dr_buckets_makes_dr_pairs_and_is_idempotent(selection, run_playbook, aw
     assert second.recap["localhost"]["changed"] == 0
 
 
+@pytest.mark.core_matrix
 def test_dr_validate_passes_for_a_dr_pair_and_fails_on_drift(run_playbook, aws_client, tmp_path):
     tag_value = uuid.uuid4().hex[:8]
     bucket = _tagged_bucket(aws_client, tag_value)
