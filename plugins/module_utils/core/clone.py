@@ -8,13 +8,14 @@ the DR side, lay the secure baseline on top, compare normalized values.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets
 from .categories import REGISTRY, RewriteContext, Unmapped
-from .errors import DRError, error_code, error_message
+from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
 from .policies import tls_only_bucket_policy
 from .replication import normalize_configuration
@@ -206,11 +207,9 @@ def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) ->
         plan = _plan(name, pair, dest_value)
         if plan["status"] in WRITE_VERBS:
             if plan["status"] == "deleted":
-                def write():
-                    category.delete(pair.dest_s3, dest, dest_value)
+                write = functools.partial(category.delete, pair.dest_s3, dest, dest_value)
             else:
-                def write():
-                    category.apply(pair.dest_s3, dest, plan["desired"], dest_value)
+                write = functools.partial(category.apply, pair.dest_s3, dest, plan["desired"], dest_value)
             result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
     except Exception as error:  # pylint: disable=broad-exception-caught - one category never stops the others
         reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest_s3, dest)
