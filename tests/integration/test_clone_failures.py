@@ -10,15 +10,11 @@ import pytest
 
 from conftest import client_for
 from test_config_clone import clone, drift
-from test_pipeline_events import (  # noqa: F401 - handlers: the in-process pipeline functions (fixture)
-    DR_REGION as PIPELINE_DR_REGION,
-    SOURCE_REGION as PIPELINE_SOURCE_REGION,
-    handlers,
-    log_lines,
-    pipeline_message,
-    sns_event,
-    writes,
-)
+from test_pipeline_events import DR_REGION as PIPELINE_DR_REGION
+from test_pipeline_events import SOURCE_REGION as PIPELINE_SOURCE_REGION
+from test_pipeline_events import log_lines, pipeline_message, sns_event, writes
+# The fixture that runs the three pipeline functions in this process, as their zip lays them out.
+from test_pipeline_events import handlers  # noqa: F401 pylint: disable=unused-import
 
 SOURCE_REGION, DR_REGION = "eu-west-1", "us-west-2"
 LIFECYCLE = {"Rules": [{"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 7}}]}
@@ -102,7 +98,7 @@ def test_dr_buckets_playbook_enables_replication_when_a_category_fails(run_playb
 
 
 def test_pipeline_publishes_and_replicates_when_a_category_fails(
-        localaws, handlers, capsys, monkeypatch, aws_client):  # noqa: F811
+        localaws, handlers, capsys, monkeypatch, aws_client):  # noqa: F811 - the fixture imported above
     boundary = aws_client("iam").create_policy(PolicyName=f"boundary-{uuid.uuid4().hex[:8]}", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))["Policy"]["Arn"]
     monkeypatch.setenv("PERMISSIONS_BOUNDARY_ARN", boundary)  # what dr_setup.yml gives enable_replication

@@ -211,7 +211,7 @@ def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) ->
             else:
                 write = functools.partial(category.apply, pair.dest_s3, dest, plan["desired"], dest_value)
             result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
-    except Exception as error:  # pylint: disable=broad-exception-caught - one category never stops the others
+    except Exception as error:  # one category failing never stops the others
         reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest_s3, dest)
         LOG.warning("Bucket %s: %s failed: %s", pair.spec.source_bucket, name, reason)
         return {"status": "failed", "reason": reason, "error_code": error_code(error), "before": dest_value,
