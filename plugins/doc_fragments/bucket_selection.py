@@ -59,4 +59,12 @@ options:
         others; the task fails at the end, naming each failed bucket and why.
     type: int
     default: 16
+  allow_unknown_region:
+    description:
+      - Accept a O(dest_region) or O(source_region) that this botocore does not list for S3.
+      - By default an unknown Region is an error before anything is written, so that a typo such as
+        C(eu-west-l) never becomes a DR bucket request. Set V(true) only for a Region newer than the
+        installed botocore (upgrading botocore is the better fix).
+    type: bool
+    default: false
 """

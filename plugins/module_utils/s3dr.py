@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation import selection_problems
 
 # Options of doc fragment resilience.s3_dr.bucket_selection.
 BUCKET_SELECTION_SPEC = dict(
@@ -21,6 +22,7 @@ BUCKET_SELECTION_SPEC = dict(
     dest_region=dict(type="str", required=True),
     dest_suffix=dict(type="str", default="-dr"),
     concurrency=dict(type="int", default=16),
+    allow_unknown_region=dict(type="bool", default=False),
 )
 BUCKET_SELECTION_RULES = dict(
     mutually_exclusive=[("source_bucket", "sources", "source_tags")],
@@ -52,7 +54,8 @@ def module_clients(module) -> ClientFactory:
 
 def clone_spec_options(params: dict, *extra: str) -> dict:
     """The CloneSpec fields a module's parameters give (beyond the bucket pair itself)."""
-    return {name: params[name] for name in ("dest_region", "dest_suffix", *CLONE_OPTIONS_SPEC, *extra)}
+    return {name: params[name] for name in ("dest_region", "dest_suffix", "allow_unknown_region", *CLONE_OPTIONS_SPEC,
+                                            *extra)}
 
 
 def selected_buckets(module, clients) -> dict[str, str | None]:
@@ -60,6 +63,10 @@ def selected_buckets(module, clients) -> dict[str, str | None]:
     params = module.params
     if params["concurrency"] < 1:
         module.fail_json(msg="concurrency must be 1 or more")
+    problems = selection_problems(params["source_bucket"], params["sources"], params["source_tags"],
+                                  params["source_region"], params["dest_region"], params["allow_unknown_region"])
+    if problems:
+        module.fail_json(msg="Nothing was changed because the input is invalid: " + "; ".join(problems) + ".")
     if params["source_bucket"]:
         return {params["source_bucket"]: params["dest_bucket"]}
     if params["sources"]:

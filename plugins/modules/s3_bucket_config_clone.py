@@ -43,8 +43,20 @@ options:
     default: true
   dest_kms_key_id:
     description:
-      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates.
+      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates
+        (or hardens, O(harden_dest)). A key ARN of another Region is an error before anything is written.
     type: str
+  harden_dest:
+    description:
+      - Apply the secure baseline to a DR bucket that already existed, for the pieces the selected
+        categories do not lay themselves (with O(secure_baseline=true) and every category selected,
+        the clone already does) - all four public access block settings on, object ownership
+        C(BucketOwnerEnforced), default encryption, a TLS-only statement added to its bucket policy.
+      - With V(false), each such gap is named in a warning and nothing is changed for it.
+      - Cannot be combined with O(secure_baseline=false).
+      - Check mode and diff mode show the gaps (C(dest_baseline_gaps)) and the writes.
+    type: bool
+    default: false
 notes:
   - "Permissions: the C(s3:Get*Configuration) / C(s3:Put*Configuration) permissions of each category on
     both buckets (for example C(s3:GetLifecycleConfiguration), C(s3:PutLifecycleConfiguration),
@@ -163,13 +175,14 @@ ARGUMENT_SPEC = dict(
     purge=dict(type="bool", default=True),
     create_dest_bucket=dict(type="bool", default=True),
     dest_kms_key_id=dict(type="str"),
+    harden_dest=dict(type="bool", default=False),
 )
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
     clients = module_clients(module)
-    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id")
+    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id", "harden_dest")
     selection = selected_buckets(module, clients)
 
     def clone(bucket):

@@ -58,7 +58,15 @@ options:
   dest_region:
     description:
       - The Region of the DR bucket. Required with O(method=copy).
+      - Must be a Region this botocore knows S3 in (see O(allow_unknown_region)), other than the source
+        bucket's Region.
     type: str
+  allow_unknown_region:
+    description:
+      - Accept a O(dest_region) that this botocore does not list for S3 (a Region newer than the
+        installed botocore). By default it is an error before anything is written.
+    type: bool
+    default: false
   prefix:
     description:
       - Only objects whose key starts with this prefix.
@@ -374,12 +382,13 @@ ARGUMENT_SPEC = dict(
     replication_statuses=dict(type="list", elements="str", choices=list(REPLICATION_STATUSES),
                               default=["NONE", "FAILED"]),
     job_priority=dict(type="int", default=10),
+    allow_unknown_region=dict(type="bool", default=False),
 )
 
 SPEC_FIELDS = ("source_bucket", "dest_bucket", "dest_suffix", "dest_region", "prefix", "method", "concurrency",
                "storage_class", "dest_kms_key_id", "max_objects", "max_bytes", "multipart_threshold",
                "multipart_chunksize", "progress_interval", "batch_role_arn", "report_bucket", "report_prefix",
-               "report_scope", "replication_statuses", "job_priority")
+               "report_scope", "replication_statuses", "job_priority", "allow_unknown_region")
 
 
 def main():

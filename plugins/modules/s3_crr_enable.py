@@ -23,8 +23,13 @@ description:
     carrying some tags (O(source_tags)), with bounded concurrency. One bucket's failure does not
     stop the others; the task fails at the end, naming each failed bucket and why.
   - Replication copies only objects written after it is enabled. Existing objects need a backfill.
+  - Every option is checked before the first write (Regions, ARNs, KMS key Regions, account ids,
+    the role's existence, a DR Region different from the source bucket's), so bad input leaves
+    nothing half-done.
+  - A DR bucket that already exists and is weaker than the secure baseline gets a warning naming
+    each gap, or the baseline with O(harden_dest=true).
   - Supports check mode (nothing is written) and diff mode (replication configuration,
-    versioning and DR bucket existence, before and after).
+    versioning, DR bucket existence and its baseline gaps, before and after).
 author:
   - resilience.s3_dr maintainers (@resilience)
 options:
@@ -35,15 +40,27 @@ options:
     default: true
   dest_kms_key_id:
     description:
-      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates.
-        Default is SSE-S3.
+      - KMS key (in O(dest_region)) for the default encryption of a DR bucket this module creates
+        (or hardens, O(harden_dest)). Default is SSE-S3.
+      - A key ARN of another Region is an error before anything is written.
     type: str
+  harden_dest:
+    description:
+      - Apply the secure baseline to a DR bucket that already existed (one this module did not create) -
+        all four public access block settings on, object ownership C(BucketOwnerEnforced), default
+        encryption (SSE-S3, or SSE-KMS with O(dest_kms_key_id)) and a TLS-only statement added to its
+        bucket policy (the statements it has are kept).
+      - With V(false), each gap of such a bucket is named in a warning and nothing is changed.
+      - Only the missing pieces are written; check mode and diff mode show them (C(dest_baseline_gaps)).
+    type: bool
+    default: false
   dest_account:
     description:
       - The account that owns the DR bucket, when it is not this account. The DR bucket is then not
         created, inspected or versioned by this module; that account must do it and allow this
         account's replication role in its bucket policy.
       - The default of O(rules[].dest_account) for every rule.
+      - A 12-digit account id.
     type: str
   owner_override:
     description:
@@ -55,6 +72,9 @@ options:
   role_arn:
     description:
       - A replication role you manage. Mutually exclusive with O(role_name).
+      - Checked before anything is written - an IAM role ARN of the source bucket's account and
+        partition, naming a role that exists (C(iam:GetRole); when that is not allowed, existence is
+        left to S3).
     type: str
   role_name:
     description:
@@ -83,6 +103,7 @@ options:
   role_propagation_timeout:
     description:
       - Seconds to keep retrying when S3 does not yet accept a role created by this run.
+      - 0 to 3600.
     type: int
     default: 120
   source_kms_key_ids:
@@ -90,6 +111,7 @@ options:
       - KMS keys that encrypt the source objects, for rules with O(rules[].sse_kms_encrypted_objects).
         Default is the source bucket's default encryption key.
       - The replication role may decrypt with them only through S3 in the source Region.
+      - Key ARNs must be keys of the source bucket's Region.
     type: list
     elements: str
     default: []
@@ -137,7 +159,9 @@ options:
         type: bool
         default: false
       replica_kms_key_id:
-        description: The KMS key in O(dest_region) that encrypts the replicas of SSE-KMS objects.
+        description:
+          - The KMS key in O(dest_region) that encrypts the replicas of SSE-KMS objects.
+          - A key ARN of another Region is an error before anything is written.
         type: str
       replica_modifications:
         description: Replicate metadata changes made to replicas back (for two-way replication).
@@ -367,11 +391,13 @@ ARGUMENT_SPEC = dict(
     purge_rules=dict(type="bool", default=False),
     allow_role_change=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
+    harden_dest=dict(type="bool", default=False),
 )
 
 SPEC_FIELDS = ("dest_region", "dest_suffix", "create_dest_bucket", "dest_kms_key_id", "dest_account",
                "owner_override", "role_arn", "role_name", "role_propagation_timeout", "source_kms_key_ids", "rules",
-               "purge_rules", "allow_role_change", "state", "permissions_boundary")
+               "purge_rules", "allow_role_change", "state", "permissions_boundary", "allow_unknown_region",
+               "harden_dest")
 
 
 def main():

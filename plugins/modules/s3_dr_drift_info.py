@@ -19,6 +19,8 @@ description:
   - Each bucket gets a verdict C(dr_ready) and the list of C(problems) behind it, so a playbook can
     C(assert) on it. See C(playbooks/dr_validate.yml) for a readable table.
   - The secure baseline of the DR bucket (O(secure_baseline)) is not drift.
+  - Invalid input (an unknown Region, a KMS key of another Region in O(kms_key_map), an invalid bucket
+    name, ...) fails the task before any bucket is read, instead of reporting buckets as not DR-ready.
 author:
   - resilience.s3_dr maintainers (@resilience)
 options:
@@ -122,7 +124,7 @@ summary:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, drift_report
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_spec_problems, drift_report
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
@@ -148,6 +150,12 @@ def main():
     selection = selected_buckets(module, clients)
 
     specs = {bucket: CloneSpec(source_bucket=bucket, dest_bucket=dest, **options) for bucket, dest in selection.items()}
+    # Bad input is the caller's mistake, not a DR finding: fail instead of reporting the bucket as not ready.
+    invalid = {bucket: clone_spec_problems(spec) for bucket, spec in specs.items() if clone_spec_problems(spec)}
+    if invalid:
+        module.fail_json(msg="Nothing was checked because the input is invalid: " + "; ".join(
+            f"bucket {bucket}: {'; '.join(problems)}" for bucket, problems in invalid.items()) + ".",
+            failed_buckets=sorted(invalid))
 
     def report(bucket):
         return drift_report(clients, specs[bucket], module.params["compare_objects"], module.params["max_keys"])

@@ -73,7 +73,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.iam import ensure_boundary_policy
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.policies import (
-    partition_of,
+    arn_partition,
     replication_boundary_policy,
 )
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.result import Result
@@ -96,7 +96,7 @@ def main():
         identity = clients("sts", region).get_caller_identity()
     except Exception as error:  # pylint: disable=broad-exception-caught
         module.fail_json_aws(error, msg="Cannot tell which account these credentials belong to")
-    account_id, partition = identity["Account"], partition_of(identity["Arn"])
+    account_id, partition = identity["Account"], arn_partition(identity["Arn"])
     dest_accounts = sorted(set(module.params["dest_accounts"]) - {account_id})
     document = replication_boundary_policy(partition, account_id, dest_accounts)
     result = Result()

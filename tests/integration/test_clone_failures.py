@@ -98,10 +98,7 @@ def test_dr_buckets_playbook_enables_replication_when_a_category_fails(run_playb
 
 
 def test_pipeline_publishes_and_replicates_when_a_category_fails(
-        localaws, handlers, capsys, monkeypatch, aws_client):  # noqa: F811 - the fixture imported above
-    boundary = aws_client("iam").create_policy(PolicyName=f"boundary-{uuid.uuid4().hex[:8]}", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))["Policy"]["Arn"]
-    monkeypatch.setenv("PERMISSIONS_BOUNDARY_ARN", boundary)  # what dr_setup.yml gives enable_replication
+        localaws, handlers, capsys, aws_client):  # noqa: F811 - the fixture imported above
     source = public_source(aws_client("s3", PIPELINE_SOURCE_REGION), PIPELINE_SOURCE_REGION, {"dr": "true"})
     message = sns_event(pipeline_message(source))
     capsys.readouterr()

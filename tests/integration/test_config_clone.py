@@ -261,24 +261,7 @@ def test_fleet_with_injected_failures(localaws, run_playbook, aws_client):
         {"Key": "fleet", "Value": tag}]
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"source_bucket": "no-such-bucket-for-clone"}, "Source bucket no-such-bucket-for-clone does not exist"),
-    ({"source_bucket": "SOURCE", "dest_bucket": "SOURCE"}, "a bucket cannot be its own DR copy"),
-    ({"source_bucket": "SOURCE", "kms_key_map": {"k": "arn:aws:kms:eu-west-1:123456789012:key/x"}},
-     "kms_key_map maps to keys outside the DR Region us-west-2"),
-    ({"source_bucket": "SOURCE", "notification_target_map": {"q": "arn:aws:sqs:eu-west-1:123456789012:q"}},
-     "notification_target_map maps to targets outside the DR Region"),
-    ({"source_bucket": "SOURCE", "create_dest_bucket": False}, "-dr does not exist in us-west-2 and create_dest_bucket is false"),
-], ids=["missing-source", "same-bucket", "kms-map-wrong-region", "target-map-wrong-region", "missing-dr-bucket"])
-def test_bad_input_is_a_clear_error_with_no_write(options, message, localaws, run_playbook, aws_client):
-    source = unique("badclone")
-    aws_client("s3", SOURCE_REGION).create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-    options = {key: source if value == "SOURCE" else value for key, value in options.items()}
-    localaws.start_recording()
-    result = clone(run_playbook, dest_region=DR_REGION, **options)
-    assert result.get("failed") and message in result["msg"], result
-    assert options["source_bucket"] in result["msg"]
-    assert writes(localaws) == []
+# Bad input (and the cases that were here) is in test_bad_input.py.
 
 
 def test_unknown_category_is_refused_before_any_call(localaws, run_playbook):

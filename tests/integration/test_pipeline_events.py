@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import uuid
 import zipfile
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, client_for, other_account_client
+from plugins.module_utils.core.policies import replication_boundary_policy
 
 SOURCE_REGION, DR_REGION, OTHER_REGION = "ap-southeast-2", "eu-central-1", "sa-east-1"
 HANDLERS = ("source_bucket_check", "destination_bucket_check", "enable_replication")
@@ -69,6 +71,10 @@ def handlers(localaws, tmp_path_factory):
         "DESTINATION_TOPIC_ARN": sns[0].create_topic(Name=f"ev-to-dr-{uuid.uuid4().hex[:6]}")["TopicArn"],
         "REPLICATION_TOPIC_ARN": sns[1].create_topic(Name=f"ev-to-source-{uuid.uuid4().hex[:6]}")["TopicArn"],
         "BACKFILL_MAX_OBJECTS": "0", "ROLE_PROPAGATION_TIMEOUT": "10",
+        # The boundary dr_setup ensures; a policy of its own so that no other test's boundary is touched.
+        "PERMISSIONS_BOUNDARY_ARN": client_for(localaws, "iam").create_policy(
+            PolicyName=f"ev-boundary-{uuid.uuid4().hex[:6]}", PolicyDocument=json.dumps(
+                replication_boundary_policy("aws", "123456789012")))["Policy"]["Arn"],
         "AWS_LAMBDA_FUNCTION_NAME": "in-process", "AUDIT_TABLE": "",
     }
     code = lambda_zip_layout(tmp_path_factory.mktemp("handlers"))
@@ -228,6 +234,8 @@ def test_a_tagged_bucket_goes_through_all_three_and_a_confirmed_disable_removes_
     recorded = writes(localaws)
     assert any(call.service == "s3" and call.operation.endswith("?replication") for call in recorded), recorded
     assert {"CreateRole", "Publish"} <= {call.operation for call in recorded}, recorded
+    role = client_for(localaws, "iam").get_role(RoleName=f"s3-crr-{bucket}")["Role"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == os.environ["PERMISSIONS_BOUNDARY_ARN"]
 
     monkeypatch.setenv("ON_UNTAG", "disable")
     source.delete_bucket_tagging(Bucket=bucket)

@@ -166,7 +166,8 @@ def test_changed_fields_names_the_paths():
 
 def test_spec_problems():
     problems = clone_spec_problems(CloneSpec("app", "us-west-2", categories=["lifecycle", "colour"],
-                                             kms_key_map={"k": "arn:aws:kms:eu-west-1:1:key/x"}))
+                                             kms_key_map={"k": "arn:aws:kms:eu-west-1:123456789012:key/x"}))
     assert any("unknown categories colour" in problem for problem in problems)
-    assert any("kms_key_map maps to keys outside the DR Region us-west-2" in problem for problem in problems)
+    assert any("kms_key_map[k] arn:aws:kms:eu-west-1:123456789012:key/x is a key in eu-west-1, but it must be in the DR "
+               "Region us-west-2" in problem for problem in problems)
     assert json.dumps(clone_spec_problems(CloneSpec("app", "us-west-2"))) == "[]"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
-from . import buckets
+from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
@@ -92,6 +92,7 @@ class BackfillSpec:
     report_scope: str = "AllTasks"
     replication_statuses: list[str] = field(default_factory=lambda: ["NONE", "FAILED"])
     job_priority: int = 10
+    allow_unknown_region: bool = False
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -163,6 +164,12 @@ def spec_problems(spec: BackfillSpec) -> list[str]:
             problems.append(f"replication_statuses must be a non-empty list of {', '.join(REPLICATION_STATUSES)}")
         if not 0 <= spec.job_priority <= 2147483647:
             problems.append("job_priority must be 0 or more")
+    problems += [problem for problem in (
+        spec.dest_region is not None and validation.region_problem(spec.dest_region, "dest_region",
+                                                                   spec.allow_unknown_region),
+        validation.role_arn_problem(spec.batch_role_arn, "batch_role_arn", validation.partition_of(spec.dest_region)),
+        validation.kms_key_problem(spec.dest_kms_key_id, "dest_kms_key_id", spec.dest_region, "the DR Region"),
+    ) if problem]
     return problems
 
 
@@ -465,6 +472,8 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
                  progress: Callable[[dict[str, Any]], None] | None = None) -> Result:
     source, dest, dest_region = spec.source_bucket, spec.resolved_dest_bucket, spec.dest_region
     source_region = buckets.source_bucket_region(clients, source)
+    validation.require_no_problems(source, [validation.same_region_problem(source, source_region, dest_region)],
+                                   region=source_region)
     try:
         account_id = clients("sts", dest_region).get_caller_identity()["Account"]
         source_s3, dest_s3 = clients("s3", source_region), clients("s3", dest_region)

@@ -12,6 +12,8 @@ from .policies import tls_only_bucket_policy
 from .result import Result
 from .waiting import BUCKET_SETTLING_CODES, retry_while
 
+BLOCK_ALL_PUBLIC_ACCESS = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                           "RestrictPublicBuckets": True}
 DISCOVERY_REGION = "us-east-1"  # GetBucketLocation answers for a bucket of any Region from here
 BUCKET_SETTLING_SECONDS = 60
 
@@ -147,38 +149,119 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
             # lock it down the same way, which is idempotent, unless it is in another Region.
             _require_dr_region(s3, bucket, region)
 
-    def settled(call, what):
-        return lambda: retry_while(call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{what} on new bucket {bucket}")
+    result.write(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""),
+                 create_bucket, check_mode)
+    # Ownership is set by CreateBucket itself; the other baseline pieces are separate calls.
+    steps = baseline_writes(s3, bucket, kms_key_id)
+    for gap in ("public access block", "default encryption", "TLS-only bucket policy"):
+        _settled_write(bucket, *steps[gap], result, check_mode)
+    _settled_write(bucket, "enable versioning", lambda: s3.put_bucket_versioning(
+        Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}), result, check_mode)
 
+
+def _settled_write(bucket: str, action: str, call, result: Result, check_mode: bool) -> None:
+    """One write on a bucket that may be seconds old, retried while S3 still settles it."""
+    result.write(f"{action} on {bucket}", lambda: retry_while(
+        call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{action} on bucket {bucket}"), check_mode)
+
+
+def baseline_writes(s3, bucket: str, kms_key_id: str | None, current_policy: dict[str, Any] | None = None):
+    """Gap name -> (action, call) that closes it: the secure baseline every DR bucket of the collection gets."""
     rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     if kms_key_id:
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id},
                 "BucketKeyEnabled": True}
-    result.write(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""),
-                 create_bucket, check_mode)
-    lock_down = {
-        "block public access": lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}),
-        "set default encryption": lambda: s3.put_bucket_encryption(
-            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]}),
-        "put TLS-only bucket policy": lambda: s3.put_bucket_policy(
-            Bucket=bucket, Policy=json.dumps(tls_only_bucket_policy(bucket))),
-        "enable versioning": lambda: s3.put_bucket_versioning(
-            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+    policy = with_tls_only_statement(current_policy, bucket)
+    return {
+        "public access block": ("block public access", lambda: s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=dict(BLOCK_ALL_PUBLIC_ACCESS))),
+        "default encryption": ("set default encryption", lambda: s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})),
+        "TLS-only bucket policy": ("put TLS-only bucket policy", lambda: s3.put_bucket_policy(
+            Bucket=bucket, Policy=json.dumps(policy))),
+        "object ownership BucketOwnerEnforced": ("enforce bucket owner (ACLs off)", lambda: s3.put_bucket_ownership_controls(
+            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})),
     }
-    for step, call in lock_down.items():
-        result.write(f"{step} on {bucket}", settled(call, step), check_mode)
 
 
-def default_kms_key(s3, bucket: str) -> str | None:
-    """The KMS key of the bucket's default encryption, if it uses one."""
+def with_tls_only_statement(policy: dict[str, Any] | None, bucket: str) -> dict[str, Any]:
+    """``policy`` with the TLS-only deny statement added (kept as it is when it has one)."""
+    baseline = tls_only_bucket_policy(bucket)["Statement"][0]
+    statements = list((policy or {}).get("Statement", []))
+    if not any(statement.get("Sid") == baseline["Sid"] or _denies_plain_http(statement) for statement in statements):
+        statements.append(baseline)
+    return {"Version": (policy or {}).get("Version", "2012-10-17"), **(policy or {}), "Statement": statements}
+
+
+def _denies_plain_http(statement: dict[str, Any]) -> bool:
+    condition = (statement.get("Condition") or {}).get("Bool") or {}
+    return statement.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport", "")).lower() == "false"
+
+
+def baseline_gaps(s3, bucket: str) -> tuple[list[str], dict[str, Any] | None]:
+    """Where an existing bucket is weaker than the baseline (gap names of ``baseline_writes``), and its policy.
+
+    Reads only. On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap
+    only when GetBucketEncryption says there is none.
+    """
+    gaps = []
     try:
-        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except Exception as error:
+        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
+            raise
+        block = {}
+    if any(not block.get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
+        gaps.append("public access block")
+    if default_encryption_rules(s3, bucket) is None:
+        gaps.append("default encryption")
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except Exception as error:
+        if error_code(error) != "NoSuchBucketPolicy":
+            raise
+        policy = None
+    if not any(_denies_plain_http(statement) for statement in (policy or {}).get("Statement", [])):
+        gaps.append("TLS-only bucket policy")
+    try:
+        rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    except Exception as error:
+        if error_code(error) != "OwnershipControlsNotFoundError":
+            raise
+        rules = []
+    if not any(rule.get("ObjectOwnership") == "BucketOwnerEnforced" for rule in rules):
+        gaps.append("object ownership BucketOwnerEnforced")
+    return gaps, policy
+
+
+def harden_bucket(s3, bucket: str, gaps: list[str], policy: dict[str, Any] | None, kms_key_id: str | None,
+                  result: Result, check_mode: bool) -> None:
+    """Close the gaps ``baseline_gaps`` found, with the same writes a new DR bucket gets."""
+    steps = baseline_writes(s3, bucket, kms_key_id, policy)
+    for gap in gaps:
+        _settled_write(bucket, *steps[gap], result, check_mode)
+
+
+def baseline_gaps_warning(bucket: str, region: str, gaps: list[str]) -> str:
+    return (f"DR bucket {bucket} in {region} is weaker than the DR buckets this collection creates: "
+            + "; ".join(f"no {gap}" if gap != "public access block" else "public access not fully blocked"
+                        for gap in gaps)
+            + ". Set harden_dest: true to apply the secure baseline, or fix it yourself.")
+
+
+def default_encryption_rules(s3, bucket: str) -> list[dict[str, Any]] | None:
+    """The bucket's default encryption rules, or None when it has none."""
+    try:
+        return s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     except Exception as error:
         if error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
             return None
         raise
-    for rule in rules:
+
+
+def default_kms_key(s3, bucket: str) -> str | None:
+    """The KMS key of the bucket's default encryption, if it uses one."""
+    for rule in default_encryption_rules(s3, bucket) or []:
         default = rule.get("ApplyServerSideEncryptionByDefault") or {}
         if default.get("SSEAlgorithm", "").startswith("aws:kms") and default.get("KMSMasterKeyID"):
             return default["KMSMasterKeyID"]

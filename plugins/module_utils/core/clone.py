@@ -13,17 +13,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import buckets
+from . import buckets, validation
+from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, RewriteContext, Unmapped
 from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
-from .policies import tls_only_bucket_policy
 from .replication import normalize_configuration
 from .result import Result
 
 LOG = logging.getLogger(__name__)
-BLOCK_ALL_PUBLIC_ACCESS = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                           "RestrictPublicBuckets": True}
 WRITE_VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
 DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
 
@@ -46,6 +44,8 @@ class CloneSpec:
     secure_baseline: bool = True
     create_dest_bucket: bool = True
     dest_kms_key_id: str | None = None
+    allow_unknown_region: bool = False
+    harden_dest: bool = False
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -63,10 +63,9 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
     if unknown:
         problems.append(f"unknown categories {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
     problems += pair_name_problems(spec.source_bucket, spec.dest_bucket, spec.dest_suffix)
-    wrong_region = sorted(target for target in spec.kms_key_map.values()
-                          if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
-    if wrong_region:
-        problems.append(f"kms_key_map maps to keys outside the DR Region {spec.dest_region}: {', '.join(wrong_region)}")
+    problems += [problem for problem in (
+        validation.kms_key_problem(target, f"kms_key_map[{key}]", spec.dest_region, "the DR Region")
+        for key, target in sorted(spec.kms_key_map.items())) if problem]
     wrong_targets = sorted(target for target in spec.notification_target_map.values()
                            if target.startswith("arn:") and target.split(":")[3] != spec.dest_region)
     if wrong_targets:
@@ -74,7 +73,19 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
                         f"{', '.join(wrong_targets)}")
     if spec.on_unmapped not in ("skip", "fail"):
         problems.append("on_unmapped must be skip or fail")
+    problems += [problem for problem in (
+        validation.region_problem(spec.dest_region, "dest_region", spec.allow_unknown_region),
+        validation.kms_key_problem(spec.dest_kms_key_id, "dest_kms_key_id", spec.dest_region, "the DR Region"),
+    ) if problem]
+    if spec.harden_dest and not spec.secure_baseline:
+        problems.append("harden_dest: true applies the secure baseline, which secure_baseline: false turns off; "
+                        "choose one")
     return problems
+
+
+# The clone category that lays each piece of the secure baseline (buckets.baseline_gaps names) on the DR bucket.
+BASELINE_CATEGORY = {"public access block": "public-access-block", "default encryption": "encryption",
+                     "TLS-only bucket policy": "policy", "object ownership BucketOwnerEnforced": "ownership-controls"}
 
 
 @dataclass
@@ -83,6 +94,7 @@ class _Pair:
     source_s3: Any
     dest_s3: Any
     context: RewriteContext
+    adopted: bool = False  # the DR bucket existed before this run
 
 
 def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool) -> _Pair | None:
@@ -93,6 +105,8 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     dest = spec.resolved_dest_bucket
     account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
     source_region = buckets.source_bucket_region(clients, spec.source_bucket)
+    validation.require_no_problems(spec.source_bucket, [
+        validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
@@ -109,7 +123,23 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                                      buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
         if check_mode:
             return _Pair(spec, source_s3, None, context)
-    return _Pair(spec, source_s3, dest_s3, context)
+        return _Pair(spec, source_s3, dest_s3, context)
+    return _Pair(spec, source_s3, dest_s3, context, adopted=True)
+
+
+def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
+    """An adopted DR bucket's baseline gaps that the selected categories do not close: closed with harden_dest,
+    else each named in a warning. Returns those gaps before and after."""
+    spec = pair.spec
+    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket)
+    left = [gap for gap in gaps if not (spec.secure_baseline and BASELINE_CATEGORY[gap] in spec.selected_categories)]
+    if left and spec.harden_dest:
+        buckets.harden_bucket(pair.dest_s3, pair.context.dest_bucket, left, policy, spec.dest_kms_key_id, result,
+                              check_mode)
+        return left, []
+    if left:
+        result.warnings.append(buckets.baseline_gaps_warning(pair.context.dest_bucket, spec.dest_region, left))
+    return left, left
 
 
 def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
@@ -128,11 +158,7 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
     if name == "encryption" and desired is None:
         return dest_value or DEFAULT_ENCRYPTION
     if name == "policy":
-        baseline = tls_only_bucket_policy(pair.context.dest_bucket)["Statement"][0]
-        statements = list((desired or {}).get("Statement", []))
-        if not any(statement.get("Sid") == baseline["Sid"] for statement in statements):
-            statements.append(baseline)
-        return {"Version": (desired or {}).get("Version", "2012-10-17"), **(desired or {}), "Statement": statements}
+        return buckets.with_tls_only_statement(desired, pair.context.dest_bucket)
     if name == "versioning":
         return {"Status": "Enabled"}
     return desired
@@ -176,12 +202,15 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> R
     result = Result()
     try:
         pair = _open_pair(clients, spec, check_mode, result, create=True)
+        gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
         raise
     outcomes = {name: _clone_category(name, pair, result, check_mode) for name in spec.selected_categories}
     result.before = {name: outcome["before"] for name, outcome in outcomes.items()}
     result.after = {name: outcome["after"] for name, outcome in outcomes.items()}
+    if gaps is not None:
+        result.before["dest_baseline_gaps"], result.after["dest_baseline_gaps"] = gaps
     failed = {name: outcome["reason"] for name, outcome in outcomes.items() if outcome["status"] == "failed"}
     result.data = {
         "source_bucket": spec.source_bucket, "source_region": pair.context.source_region,

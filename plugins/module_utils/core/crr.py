@@ -13,10 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import buckets, iam, replication
+from . import buckets, iam, replication, validation
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
-from .policies import partition_of, replication_boundary_policy, replication_role_policy, replication_trust_policy
+from .policies import arn_partition, replication_boundary_policy, replication_role_policy, replication_trust_policy
 from .result import Result
 from .waiting import retry_while
 
@@ -47,6 +47,8 @@ class CrrSpec:
     state: str = "present"
     role_propagation_timeout: int = 120
     permissions_boundary: str | None = None
+    allow_unknown_region: bool = False
+    harden_dest: bool = False
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -71,7 +73,29 @@ def spec_problems(spec: CrrSpec) -> list[str]:
         problems.append("give role_arn (a role you manage) or role_name (a role this module manages), not both")
     if spec.state == "present":
         problems.extend(replication.rules_problems(spec.resolved_rules))
+    problems.extend(input_problems(spec))
     return problems
+
+
+def input_problems(spec: CrrSpec) -> list[str]:
+    """Regions, ARNs, keys, accounts and bounds: what AWS would refuse only after earlier writes succeeded."""
+    dest_region = spec.dest_region
+    problems = [validation.region_problem(dest_region, "dest_region", spec.allow_unknown_region),
+                validation.role_arn_problem(spec.role_arn, "role_arn", validation.partition_of(dest_region)),
+                validation.iam_arn_problem(spec.permissions_boundary, "permissions_boundary",
+                                           validation.partition_of(dest_region), "policy"),
+                validation.kms_key_problem(spec.dest_kms_key_id, "dest_kms_key_id", dest_region, "the DR Region")]
+    problems += [validation.kms_key_problem(rule.get("replica_kms_key_id"), f"rule {rule.get('id')}: replica_kms_key_id",
+                                            dest_region, "the DR Region") for rule in spec.rules or []]
+    problems += [validation.kms_key_problem(key, "source_kms_key_ids", None, "the source Region")
+                 for key in spec.source_kms_key_ids]
+    problems.append(validation.account_problem(spec.dest_account, "dest_account"))
+    problems += [validation.account_problem(rule.get("dest_account"), f"rule {rule.get('id')}: dest_account")
+                 for rule in spec.rules or []]
+    if not 0 <= spec.role_propagation_timeout <= validation.MAX_ROLE_PROPAGATION_SECONDS:
+        problems.append(f"role_propagation_timeout must be 0 to {validation.MAX_ROLE_PROPAGATION_SECONDS} seconds, "
+                        f"not {spec.role_propagation_timeout}")
+    return [problem for problem in problems if problem]
 
 
 def apply_crr(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
@@ -102,8 +126,9 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Resu
 def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
     identity = clients("sts", spec.dest_region).get_caller_identity()
-    account_id, partition = identity["Account"], partition_of(identity["Arn"])
+    account_id, partition = identity["Account"], arn_partition(identity["Arn"])
     source_region = buckets.source_bucket_region(clients, source)
+    _require_valid_target(clients, spec, source_region, account_id)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     dest_account = spec.resolved_dest_account
     dest_in_other_account = bool(dest_account) and dest_account != account_id
@@ -112,10 +137,11 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source_object_lock = buckets.object_lock_enabled(source_s3, source)
     if dest_in_other_account:
         # That account creates and guards its bucket; we can neither see nor change it.
-        dest_exists, dest_versioning = None, None
+        dest_exists, dest_versioning, dest_gaps = None, None, []
     else:
         dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
         dest_versioning = buckets.versioning_status(dest_s3, dest) if dest_exists else "Disabled"
+        dest_gaps, dest_policy = buckets.baseline_gaps(dest_s3, dest) if dest_exists else ([], None)
         if dest_exists and source_object_lock and not buckets.object_lock_enabled(dest_s3, dest):
             raise DRError(f"Source bucket {source} uses Object Lock but DR bucket {dest} in {spec.dest_region} does "
                           "not, and Object Lock can only be enabled when a bucket is created. Use a new dest_bucket "
@@ -130,6 +156,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         "source_bucket": source, "source_region": source_region, "source_versioning": source_versioning,
         "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": dest_exists,
         "dest_versioning": dest_versioning, "replication": replication.normalize_configuration(existing),
+        "dest_baseline_gaps": list(dest_gaps),
     }
 
     desired_rules = [replication.api_rule(rule, dest, rule.get("priority"))
@@ -159,6 +186,11 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
                                      result, check_mode)
         dest_versioning = "Enabled"
     elif dest_exists:
+        if spec.harden_dest:
+            buckets.harden_bucket(dest_s3, dest, dest_gaps, dest_policy, spec.dest_kms_key_id, result, check_mode)
+            dest_gaps = []
+        elif dest_gaps:
+            result.warnings.append(buckets.baseline_gaps_warning(dest, spec.dest_region, dest_gaps))
         dest_versioning = buckets.ensure_versioning(dest_s3, dest, dest_versioning, result, check_mode)
     source_versioning = buckets.ensure_versioning(source_s3, source, source_versioning, result, check_mode)
 
@@ -190,6 +222,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
 
     result.after = {
         **result.before, "source_versioning": source_versioning, "dest_versioning": dest_versioning,
+        "dest_baseline_gaps": list(dest_gaps),
         "dest_bucket_exists": True if dest_exists is not None else None,
         "replication": replication.normalize_configuration(after_configuration),
     }
@@ -197,6 +230,15 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         "source_bucket": source, "source_region": source_region, "dest_bucket": dest, "dest_region": spec.dest_region,
         "role_arn": role_arn, "replication_configuration": after_configuration,
     }
+
+
+def _require_valid_target(clients, spec: CrrSpec, source_region: str, account_id: str) -> None:
+    """What can only be checked once the source bucket's Region and the account are known (reads only)."""
+    validation.require_no_problems(spec.source_bucket, [
+        validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region),
+        *validation.source_keys_problems(spec.source_kms_key_ids, source_region),
+        validation.role_arn_live_problem(clients("iam", source_region), spec.role_arn, account_id),
+    ], region=source_region)
 
 
 def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:

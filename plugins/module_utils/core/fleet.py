@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 from .buckets import bucket_tags, region_of_location
 from .errors import DRError
+from .validation import tag_filter_problem
 
 
 @dataclass
@@ -37,6 +38,9 @@ def run_fleet(buckets: Iterable[str], work: Callable[[str], Any], concurrency: i
 
 def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: int) -> list[str]:
     """Names of this account's buckets in ``region`` that carry every one of ``tags``."""
+    problem = tag_filter_problem(tags)
+    if problem:  # also guards the pipeline's sweep, which passes its trigger tag here
+        raise DRError(f"Nothing was selected: {problem}.", region=region)
     s3 = clients("s3", region)
     listed: list[dict[str, Any]] = []
     for page in s3.get_paginator("list_buckets").paginate():

@@ -25,7 +25,7 @@ def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
 
 
-def partition_of(arn: str) -> str:
+def arn_partition(arn: str) -> str:
     """The partition of an ARN (aws, aws-cn, aws-us-gov, ...), e.g. of the caller's identity."""
     return arn.split(":")[1]
 
