@@ -87,7 +87,10 @@ def fleet_return(module, outcomes: list[FleetOutcome]) -> None:
     """Exit with a result per bucket; fail at the end naming each failed bucket and why."""
     results = []
     for outcome in outcomes:
-        if outcome.result is not None:
+        if outcome.result is not None and outcome.result.failure:  # done but for some parts: failed, with its result
+            results.append({**outcome.result.as_dict(), "failed": True, "msg": outcome.result.failure,
+                            "warnings": outcome.result.warnings})
+        elif outcome.result is not None:
             results.append({**outcome.result.as_dict(), "failed": False, "warnings": outcome.result.warnings})
         else:
             results.append({"source_bucket": outcome.bucket, "failed": True, "changed": bool(outcome.done),
@@ -98,12 +101,13 @@ def fleet_return(module, outcomes: list[FleetOutcome]) -> None:
     for outcome in outcomes:
         for warning in (outcome.result.warnings if outcome.result else []):
             module.warn(warning)
-    failed = [outcome for outcome in outcomes if outcome.result is None]
+    failed = [(outcome.bucket, outcome.result.failure if outcome.result else outcome.error) for outcome in outcomes
+              if outcome.result is None or outcome.result.failure]
     if failed:
         module.fail_json(
             msg=f"{len(failed)} of {len(outcomes)} buckets failed: "
-                + "; ".join(f"{outcome.bucket}: {outcome.error}" for outcome in failed),
-            changed=changed, results=results, failed_buckets=[outcome.bucket for outcome in failed], diff=diff)
+                + "; ".join(f"{bucket}: {error}" for bucket, error in failed),
+            changed=changed, results=results, failed_buckets=[bucket for bucket, _error in failed], diff=diff)
     module.exit_json(changed=changed, results=results, failed_buckets=[], diff=diff)
 
 
@@ -119,5 +123,7 @@ def exit_single_or_fleet(module, selection: dict[str, str | None], work) -> None
             fail_with(module, DRError(f"Bucket {bucket}: {describe_error(error)}.", bucket=bucket, cause=error))
         for warning in result.warnings:
             module.warn(warning)
+        if result.failure:  # the rest was done: fail at the end, with the full result
+            module.fail_json(msg=result.failure, **result.as_dict(), diff={"before": result.before, "after": result.after})
         module.exit_json(**result.as_dict(), diff={"before": result.before, "after": result.after})
     fleet_return(module, run_fleet(selection, work, module.params["concurrency"]))

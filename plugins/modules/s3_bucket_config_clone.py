@@ -64,7 +64,11 @@ notes:
     C(sts:GetCallerIdentity), and C(s3:CreateBucket) with the permissions of the secure defaults when the
     DR bucket is created."
   - Logging into a bucket requires that bucket to allow the logging service; a category that S3
-    refuses is reported for that bucket while the other categories are cloned.
+    refuses (or that cannot be read) is reported for that bucket while the other categories are
+    cloned, and the task fails at the end naming it (RV(failed_categories)).
+  - Default encryption - every bucket has at least SSE-S3. When the source has SSE-S3, the DR bucket
+    keeps its own default, which may be stronger (SSE-KMS from O(dest_kms_key_id)); a source KMS
+    default is carried with its key mapped through O(kms_key_map).
 extends_documentation_fragment:
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
@@ -128,6 +132,14 @@ categories:
     acl:
       status: skipped
       reason: ACLs are disabled on the DR bucket (object ownership BucketOwnerEnforced); access is granted by policy
+failed_categories:
+  description:
+    - The categories that could not be cloned, each with C(status=failed), C(reason) and C(error_code) in
+      RV(categories). The other categories were cloned; the task fails naming these.
+  returned: when O(source_bucket) is given
+  type: list
+  elements: str
+  sample: [policy]
 actions:
   description: The writes made (in check mode, that would be made), in order.
   returned: when O(source_bucket) is given

@@ -37,6 +37,16 @@ def strip(response: dict) -> dict:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
+def s3_event_queue(sqs) -> str:
+    """A queue whose policy lets S3 send this account's bucket events (S3 validates it on put)."""
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]})})
+    return arn
+
+
 def fully_configured_source(aws_client) -> dict:
     """A source bucket with every category set; returns names and the ARNs used."""
     source = unique("full")
@@ -45,11 +55,7 @@ def fully_configured_source(aws_client) -> dict:
                      ObjectLockEnabledForBucket=True)
     source_key = aws_client("kms", SOURCE_REGION).create_key()["KeyMetadata"]["Arn"]
     dest_key = aws_client("kms", DR_REGION).create_key()["KeyMetadata"]["Arn"]
-    sqs_source, sqs_dest = aws_client("sqs", SOURCE_REGION), aws_client("sqs", DR_REGION)
-    queue = sqs_source.get_queue_attributes(QueueUrl=sqs_source.create_queue(QueueName=unique("q"))["QueueUrl"],
-                                            AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    dest_queue = sqs_dest.get_queue_attributes(QueueUrl=sqs_dest.create_queue(QueueName=unique("q"))["QueueUrl"],
-                                               AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue, dest_queue = s3_event_queue(aws_client("sqs", SOURCE_REGION)), s3_event_queue(aws_client("sqs", DR_REGION))
     arn = f"arn:aws:s3:::{source}"
     s3.put_bucket_policy(Bucket=source, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadForTeam", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
@@ -230,6 +236,7 @@ def test_unmapped_values_are_skipped_with_reasons_or_fail(run_playbook, aws_clie
 
     failed = clone(run_playbook, on_unmapped="fail", policy_value_map={"vpce-1111": "vpce-2222"}, **options)
     assert failed.get("failed") and "kms_key_map" in failed["msg"] and source in failed["msg"]
+    assert failed["failed_categories"] == ["encryption"] and failed["categories"]["policy"]["status"] == "unchanged"
 
 
 def test_fleet_with_injected_failures(localaws, run_playbook, aws_client):

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 CRR, CLONE = "tests/integration/playbooks/crr/single.yml", "tests/integration/playbooks/clone/clone.yml"
 SOURCE_REGION, DR_REGION = "eu-west-1", "us-west-2"
-GAP_WARNINGS = ["public access not fully blocked", "no default encryption", "no TLS-only bucket policy",
-                "no object ownership BucketOwnerEnforced"]
+# Not "no default encryption": every bucket has at least SSE-S3, as on AWS since 2023.
+GAP_WARNINGS = ["public access not fully blocked", "no TLS-only bucket policy", "no object ownership BucketOwnerEnforced"]
 TEAM_STATEMENT = {"Sid": "TeamReads", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::DEST/*"}
 
@@ -27,7 +27,8 @@ def run_module(run_playbook, playbook: str, check: bool = False, diff: bool = Fa
 
 
 def weak_pair(aws_client) -> tuple[str, str]:
-    """A source bucket and an existing DR bucket with none of the baseline, but a policy statement of its own."""
+    """A source bucket and an existing DR bucket with none of the baseline but S3's own default encryption
+    (SSE-S3), and a policy statement of its own."""
     source = f"weak-{uuid.uuid4().hex[:10]}"
     dest = f"{source}-dr"
     aws_client("s3", SOURCE_REGION).create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
@@ -56,7 +57,7 @@ def posture(aws_client, bucket: str) -> dict:
             "ownership": ownership}
 
 
-WEAK = {"block": None, "encryption": None, "sids": ["TeamReads"], "ownership": "ObjectWriter"}
+WEAK = {"block": None, "encryption": "AES256", "sids": ["TeamReads"], "ownership": "ObjectWriter"}
 HARDENED = {"block": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                       "RestrictPublicBuckets": True},
             "encryption": "AES256", "sids": ["DenyInsecureTransport", "TeamReads"], "ownership": "BucketOwnerEnforced"}
@@ -76,10 +77,11 @@ def test_crr_warns_gap_by_gap_then_harden_dest_closes_them(localaws, run_playboo
                          harden_dest=True)
     assert [call for call in localaws.recorded_calls() if call.is_write] == []
     assert planned["changed"] is True and sorted(planned["diff"]["before"]["dest_baseline_gaps"]) == sorted(
-        ["public access block", "default encryption", "TLS-only bucket policy", "object ownership BucketOwnerEnforced"])
+        ["public access block", "TLS-only bucket policy", "object ownership BucketOwnerEnforced"])
     assert planned["diff"]["after"]["dest_baseline_gaps"] == []
-    steps = ("block public access", "set default encryption", "put TLS-only bucket policy", "enforce bucket owner (ACLs off)")
+    steps = ("block public access", "put TLS-only bucket policy", "enforce bucket owner (ACLs off)")
     assert {f"{step} on {dest}" for step in steps} <= set(planned["actions"])
+    assert f"set default encryption on {dest}" not in planned["actions"]
 
     hardened = run_module(run_playbook, CRR, source_bucket=source, dest_region=DR_REGION, harden_dest=True)
     assert not hardened.get("failed") and hardened["changed"] is True, hardened
@@ -102,7 +104,7 @@ def test_clone_warns_for_gaps_its_categories_leave_and_harden_dest_closes_them(r
     hardened = run_module(run_playbook, CLONE, diff=True, source_bucket=source, dest_region=DR_REGION,
                           categories=["lifecycle"], harden_dest=True)
     assert not hardened.get("failed") and hardened["changed"] is True, hardened
-    assert len(hardened["diff"]["before"]["dest_baseline_gaps"]) == 4 and hardened["diff"]["after"]["dest_baseline_gaps"] == []
+    assert len(hardened["diff"]["before"]["dest_baseline_gaps"]) == 3 and hardened["diff"]["after"]["dest_baseline_gaps"] == []
     assert posture(aws_client, dest) == HARDENED
 
     again = run_module(run_playbook, CLONE, source_bucket=source, dest_region=DR_REGION, categories=["lifecycle"],

@@ -8,6 +8,7 @@ the DR side, lay the secure baseline on top, compare normalized values.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from . import buckets, validation
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, RewriteContext, Unmapped
-from .errors import DRError, error_code, error_message
+from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
 from .replication import normalize_configuration
 from .result import Result
@@ -147,6 +148,7 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
     desired = category.rewrite(source_value, pair.context) if source_value is not None else None
     if desired is None and not pair.spec.purge:
         desired = dest_value
+    desired = category.desired_given_dest(desired, dest_value)
     if not pair.spec.secure_baseline:
         return desired
     if name == "public-access-block":
@@ -175,7 +177,8 @@ def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
         desired = _desired(name, source_value, dest_value, pair)
     except Unmapped as problem:
         if pair.spec.on_unmapped == "fail":
-            raise DRError(f"Bucket {pair.spec.source_bucket}: {name}: {problem}", bucket=pair.spec.source_bucket)
+            raise DRError(f"Bucket {pair.spec.source_bucket}: {name}: {problem}", bucket=pair.spec.source_bucket,
+                          cause=problem)
         return {"status": "skipped", "reason": str(problem), "before": dest_value, "after": dest_value}
     plan: dict[str, Any] = {"before": dest_value, "after": desired, "desired": desired}
     if category.normalize(desired) == category.normalize(dest_value):
@@ -192,48 +195,58 @@ def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
 
 
 def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> Result:
+    """Clone every selected category. Only a DR bucket that cannot be made raises; a category that
+    fails (read, plan or write) is reported in ``categories``, ``failed_categories``, the warnings and
+    ``Result.failure``, and the other categories are cloned all the same (data first: the caller goes
+    on to replication)."""
     result = Result()
     try:
         pair = _open_pair(clients, spec, check_mode, result, create=True)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
-        outcomes: dict[str, dict[str, Any]] = {}
-        failures = []
-        for name in spec.selected_categories:
-            category = REGISTRY[name]
-            dest_value = category.read(pair.dest_s3, pair.context.dest_bucket) if pair.dest_s3 else None
-            plan = _plan(name, pair, dest_value)
-            if plan["status"] in ("created", "updated", "deleted"):
-                result.record(f"{WRITE_VERBS[plan['status']]} {name} on {pair.context.dest_bucket}")
-                if not check_mode:
-                    try:
-                        if plan["status"] == "deleted":
-                            category.delete(pair.dest_s3, pair.context.dest_bucket, dest_value)
-                        else:
-                            category.apply(pair.dest_s3, pair.context.dest_bucket, plan["desired"], dest_value)
-                    except Exception as error:  # one category failing does not stop the others
-                        result.actions.pop()
-                        failures.append(f"{name}: {error_message(error)} ({error_code(error)})")
-                        plan = {**plan, "status": "failed", "reason": error_message(error), "after": dest_value}
-            plan.pop("desired", None)
-            outcomes[name] = plan
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
         raise
+    outcomes = {name: _clone_category(name, pair, result, check_mode) for name in spec.selected_categories}
     result.before = {name: outcome["before"] for name, outcome in outcomes.items()}
     result.after = {name: outcome["after"] for name, outcome in outcomes.items()}
     if gaps is not None:
         result.before["dest_baseline_gaps"], result.after["dest_baseline_gaps"] = gaps
+    failed = {name: outcome["reason"] for name, outcome in outcomes.items() if outcome["status"] == "failed"}
     result.data = {
         "source_bucket": spec.source_bucket, "source_region": pair.context.source_region,
         "dest_bucket": pair.context.dest_bucket, "dest_region": spec.dest_region,
         "categories": {name: {key: value for key, value in outcome.items() if key not in ("before", "after")}
                        for name, outcome in outcomes.items()},
+        "failed_categories": sorted(failed),
     }
-    if failures:
-        raise DRError(f"Bucket {spec.source_bucket}: could not clone to {pair.context.dest_bucket}: "
-                      + "; ".join(failures) + ". The other categories were cloned.", bucket=spec.source_bucket,
-                      region=spec.dest_region, done=[] if check_mode else list(result.actions))
+    result.warnings += [f"Bucket {spec.source_bucket}: {name}: {reason}" for name, reason in failed.items()]
+    if failed:
+        result.failure = (f"Bucket {spec.source_bucket}: could not clone to {pair.context.dest_bucket}: "
+                          + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+                          + ". The other categories were cloned.")
     return result
+
+
+def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) -> dict[str, Any]:
+    """One category read, planned and written; whatever fails is this category's outcome, not the clone's."""
+    category, dest = REGISTRY[name], pair.context.dest_bucket
+    dest_value = None
+    try:
+        dest_value = category.read(pair.dest_s3, dest) if pair.dest_s3 else None
+        plan = _plan(name, pair, dest_value)
+        if plan["status"] in WRITE_VERBS:
+            if plan["status"] == "deleted":
+                write = functools.partial(category.delete, pair.dest_s3, dest, dest_value)
+            else:
+                write = functools.partial(category.apply, pair.dest_s3, dest, plan["desired"], dest_value)
+            result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
+    except Exception as error:  # one category failing never stops the others
+        reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest_s3, dest)
+        LOG.warning("Bucket %s: %s failed: %s", pair.spec.source_bucket, name, reason)
+        return {"status": "failed", "reason": reason, "error_code": error_code(error), "before": dest_value,
+                "after": dest_value}
+    plan.pop("desired", None)
+    return plan
 
 
 def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_keys: int = 1000) -> dict[str, Any]:

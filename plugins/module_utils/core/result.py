@@ -18,6 +18,8 @@ class Result:
     # Values the front door returns to its caller (bucket names, Regions, ARNs, ...).
     data: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # What failed while the rest was done, in a user's words: the front door fails at the end with it.
+    failure: str | None = None
 
     def record(self, action: str) -> None:
         self.changed = True

@@ -143,10 +143,26 @@ def test_logging_keeps_target_permission_check_and_can_be_turned_off(aws_client)
 
 # --- s3_notification_roundtrip ----------------------------------------------------------------
 
+def _s3_may_deliver(action: str, arn: str) -> str:
+    """The resource policy S3 needs on a notification destination of this account (checked on put, as S3 does)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": action, "Resource": arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]})
+
+
 def _queue_arn(server) -> str:
     sqs = client_for(server, "sqs", REGION)
     queue_url = sqs.create_queue(QueueName=f"s3-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": _s3_may_deliver("sqs:SendMessage", arn)})
+    return arn
+
+
+def _topic_arn(server) -> str:
+    sns = client_for(server, "sns", REGION)
+    arn = sns.create_topic(Name=f"s3-events-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=_s3_may_deliver("sns:Publish", arn))
+    return arn
 
 
 def check_notification_roundtrip(server) -> None:
@@ -382,7 +398,7 @@ def _lambda_function_arn(server) -> str:
 
 
 def test_every_category_round_trips(localaws):
-    s3, sns = client_for(localaws, "s3", REGION), client_for(localaws, "sns", REGION)
+    s3 = client_for(localaws, "s3", REGION)
     bucket = _bucket(s3, "every", ObjectLockEnabledForBucket=True)
     log_target, replica = _bucket(s3, "every-logs"), _bucket(s3, "every-replica")
     s3.put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Enabled"})
@@ -466,7 +482,7 @@ def test_every_category_round_trips(localaws):
 
     # Ids given (S3 generates them otherwise); filter rule names as S3 answers them.
     notification = {
-        "TopicConfigurations": [{"Id": "removed", "TopicArn": sns.create_topic(Name=f"removed-{uuid.uuid4().hex[:8]}")["TopicArn"],
+        "TopicConfigurations": [{"Id": "removed", "TopicArn": _topic_arn(localaws),
                                  "Events": ["s3:ObjectRemoved:*"]}],
         "QueueConfigurations": [{"Id": "csv-in", "QueueArn": _queue_arn(localaws), "Events": ["s3:ObjectCreated:Put"],
                                  "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "in/"},

@@ -32,6 +32,10 @@ PATCH_MODULES = (
     "cloudtrail_trail_name_list",
     "cloudtrail_delete_by_arn",
     "s3_cloudtrail_events",
+    "s3_block_public_access",
+    "s3_bucket_owner_enforced",
+    "s3_default_encryption",
+    "s3_notification_destinations",
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",

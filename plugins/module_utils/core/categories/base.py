@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import error_code
+from ..errors import describe_error, error_code
 
 
 class Unmapped(Exception):
@@ -74,11 +74,20 @@ class Category:
     def rewrite(self, value: Any, context: RewriteContext) -> Any:
         return copy.deepcopy(value)
 
+    def desired_given_dest(self, desired: Any, dest_value: Any) -> Any:
+        """The DR value, given the rewritten source value and the DR bucket's current one: a category
+        whose source value can be a floor rather than a choice keeps what the DR bucket has."""
+        return desired
+
     def apply(self, s3, bucket: str, value: Any, current: Any) -> None:
         raise NotImplementedError
 
     def delete(self, s3, bucket: str, current: Any) -> None:
         raise NotImplementedError
+
+    def explain(self, error: Exception, dest_s3, dest_bucket: str) -> str:
+        """Why cloning this category failed, in a user's words; categories that know S3's refusals say more."""
+        return describe_error(error)
 
 
 def absent_on(codes: tuple[str, ...], call, *args, **kwargs):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 
+from ..errors import describe_error, error_code
 from .base import Category
 
 
@@ -29,3 +30,11 @@ class Logging(Category):
 
     def delete(self, s3, bucket, current):
         s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+
+    def explain(self, error, dest_s3, dest_bucket):
+        if error_code(error) == "InvalidArgument":
+            # S3's refusal of TargetGrants on a BucketOwnerEnforced target (the DR baseline) names no code of its own.
+            return (f"S3 refused the logging configuration ({describe_error(error)}); a log target bucket with object "
+                    "ownership BucketOwnerEnforced takes no TargetGrants: grant readers access to the logs with the "
+                    "target bucket's policy, and remove TargetGrants from the source's logging")
+        return describe_error(error)

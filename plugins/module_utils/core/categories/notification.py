@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 
+from ..errors import describe_error, error_code
 from .base import Category, Unmapped
 
 TARGETS = (("TopicConfigurations", "TopicArn"), ("QueueConfigurations", "QueueArn"),
@@ -64,3 +65,13 @@ class Notification(Category):
 
     def delete(self, s3, bucket, current):
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+
+    def explain(self, error, dest_s3, dest_bucket):
+        details = (getattr(error, "response", None) or {}).get("Error", {})
+        if error_code(error) != "InvalidArgument" or "Unable to validate" not in details.get("Message", ""):
+            return describe_error(error)
+        refused = [f"{details[name]} ({details.get(name.replace('Name', 'Value'), 'refused')})"
+                   for name in sorted(details) if name.startswith("ArgumentName")]
+        return (f"S3 could not validate the notification destinations {', '.join(refused) or '(not named)'}: each "
+                f"must exist in the DR Region and its resource policy must let s3.amazonaws.com deliver the events of "
+                f"{dest_bucket}; create them so, or map them with notification_target_map")

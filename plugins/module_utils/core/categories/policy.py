@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..errors import describe_error, error_code
 from ..policies import canonical_policy
 from .base import Category, Unmapped, absent_on
 
@@ -56,6 +57,13 @@ class Policy(Category):
     def delete(self, s3, bucket, current):
         s3.delete_bucket_policy(Bucket=bucket)
 
+    def explain(self, error, dest_s3, dest_bucket):
+        if error_code(error) == "AccessDenied" and _blocks_public_policy(dest_s3, dest_bucket):
+            return ("refused by Block Public Access on the DR bucket: the source policy grants public access, and "
+                    f"BlockPublicPolicy on {dest_bucket} (part of the secure baseline) refuses it; make the source "
+                    "policy non-public, or leave the policy category out of the clone")
+        return describe_error(error)
+
 
 def _map_region_bound_values(statement, context):
     def mapped(value, where):
@@ -80,3 +88,8 @@ def _map_region_bound_values(statement, context):
         items = [mapped(item, field) if ACCESS_POINT_ARN.match(item) else item for item in items]
         statement[field] = items if isinstance(resources, list) else items[0]
     return statement
+
+
+def _blocks_public_policy(s3, bucket: str) -> bool:
+    response = absent_on(("NoSuchPublicAccessBlockConfiguration",), s3.get_public_access_block, Bucket=bucket)
+    return bool(response and response["PublicAccessBlockConfiguration"].get("BlockPublicPolicy"))

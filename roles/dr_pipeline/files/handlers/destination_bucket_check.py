@@ -3,6 +3,8 @@
 Then publish the pair to topic 2 in the source Region. Safe on duplicate and out-of-order delivery:
 the clone reads both sides and writes only what differs. Acts only on messages that the source
 bucket's real tags and owner confirm (pipeline_common.confirmed_messages); others are logged as rejected.
+Data first: the pair is published also when some configuration categories failed (logged; the sweep
+retries them); only a DR bucket that cannot be made stops it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ def handler(event, context):
                 raise
             log_action("cloned", bucket, dest_bucket=spec.resolved_dest_bucket, actions=result.actions,
                        categories={name: outcome["status"] for name, outcome in result.data["categories"].items()})
+            if result.failure:  # data first: replication goes on; the sweep retries the failed categories
+                log_action("clone_categories_failed", bucket, dest_bucket=spec.resolved_dest_bucket,
+                           failed={name: result.data["categories"][name]["reason"]
+                                   for name in result.data["failed_categories"]})
         publish(aws, setting("REPLICATION_TOPIC_ARN"), message)
         log_action("published", bucket, next="enable_replication", message_action=message.action)
         done.append(bucket)
