@@ -34,3 +34,31 @@ def requested_acl(response, query: dict, headers) -> "object | None":
 
 def explicit_acl_headers(headers) -> bool:
     return any(name.lower() == "x-amz-acl" or name.lower().startswith("x-amz-grant-") for name in headers.keys())
+
+
+def refuse_before_puts(bucket_refusal, object_refusal) -> None:
+    """Answer S3's refusal instead of moto's handling, for bucket PUTs and for object PUTs and multipart creations.
+
+    ``bucket_refusal(response, request, bucket_name, querystring)`` and
+    ``object_refusal(response, query, headers, bucket_name)`` return an error response, or None to let moto go on.
+    """
+    from moto.s3.responses import S3Response
+
+    original_bucket_put = S3Response._bucket_response_put
+    original_key_put = S3Response._key_response_put
+    original_key_post = S3Response._key_response_post
+
+    def _bucket_response_put(self, request, bucket_name, querystring):
+        return (bucket_refusal(self, request, bucket_name, querystring)
+                or original_bucket_put(self, request, bucket_name, querystring))
+
+    def _key_response_put(self, query, key_name):
+        return object_refusal(self, query, self.headers, self.bucket_name) or original_key_put(self, query, key_name)
+
+    def _key_response_post(self, request, body, bucket_name, query, key_name):
+        refusal = object_refusal(self, query, request.headers, bucket_name) if "uploads" in query else None
+        return refusal or original_key_post(self, request, body, bucket_name, query, key_name)
+
+    S3Response._bucket_response_put = _bucket_response_put
+    S3Response._key_response_put = _key_response_put
+    S3Response._key_response_post = _key_response_post

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from ._s3 import error_response, requested_acl
+from ._s3 import error_response, refuse_before_puts, requested_acl
 
 NAME = "s3_block_public_access"
 PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
@@ -31,37 +31,19 @@ EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 
 def apply() -> None:
-    from moto.s3.responses import S3Response
+    def bucket_refusal(response, request, bucket_name, querystring):
+        if "policy" in querystring and _blocks(response.backend, bucket_name, "BlockPublicPolicy"):
+            return _policy_refusal(response.body, bucket_name)
+        if ("acl" in querystring or not querystring) and _blocks(response.backend, bucket_name, "BlockPublicAcls"):
+            return _acl_refusal(response, querystring, request.headers, bucket_name)
+        return None
 
-    original_bucket_put = S3Response._bucket_response_put
-    original_key_put = S3Response._key_response_put
-    original_key_post = S3Response._key_response_post
+    def object_refusal(response, query, headers, bucket_name):
+        if _blocks(response.backend, bucket_name, "BlockPublicAcls"):
+            return _acl_refusal(response, query, headers, bucket_name)
+        return None
 
-    def _bucket_response_put(self, request, bucket_name, querystring):
-        refusal = None
-        if "policy" in querystring and _blocks(self.backend, bucket_name, "BlockPublicPolicy"):
-            refusal = _policy_refusal(self.body, bucket_name)
-        elif ("acl" in querystring or not querystring) and _blocks(self.backend, bucket_name, "BlockPublicAcls"):
-            refusal = _acl_refusal(self, querystring, request.headers, bucket_name)
-        return refusal or original_bucket_put(self, request, bucket_name, querystring)
-
-    def _key_response_put(self, query, key_name):
-        if _blocks(self.backend, self.bucket_name, "BlockPublicAcls"):
-            refusal = _acl_refusal(self, query, self.headers, self.bucket_name)
-            if refusal:
-                return refusal
-        return original_key_put(self, query, key_name)
-
-    def _key_response_post(self, request, body, bucket_name, query, key_name):
-        if "uploads" in query and _blocks(self.backend, bucket_name, "BlockPublicAcls"):
-            refusal = _acl_refusal(self, query, request.headers, bucket_name)
-            if refusal:
-                return refusal
-        return original_key_post(self, request, body, bucket_name, query, key_name)
-
-    S3Response._bucket_response_put = _bucket_response_put
-    S3Response._key_response_put = _key_response_put
-    S3Response._key_response_post = _key_response_post
+    refuse_before_puts(bucket_refusal, object_refusal)
 
 
 def _blocks(backend, bucket_name: str, setting: str) -> bool:

@@ -20,44 +20,26 @@ from __future__ import annotations
 
 import xmltodict
 
-from ._s3 import error_response, explicit_acl_headers, requested_acl
+from ._s3 import error_response, explicit_acl_headers, refuse_before_puts, requested_acl
 
 NAME = "s3_bucket_owner_enforced"
 OWNER_ONLY_CANNED_ACLS = ("private", "bucket-owner-full-control")
 
 
 def apply() -> None:
-    from moto.s3.responses import S3Response
+    def bucket_refusal(response, request, bucket_name, querystring):
+        if "acl" in querystring and _enforced(response.backend, bucket_name):
+            return _acl_refusal(response, querystring, request.headers, bucket_name)
+        if "logging" in querystring:
+            return _target_grants_refusal(response.backend, response.body, bucket_name)
+        return None
 
-    original_bucket_put = S3Response._bucket_response_put
-    original_key_put = S3Response._key_response_put
-    original_key_post = S3Response._key_response_post
+    def object_refusal(response, query, headers, bucket_name):
+        if _enforced(response.backend, bucket_name):
+            return _acl_refusal(response, query, headers, bucket_name)
+        return None
 
-    def _bucket_response_put(self, request, bucket_name, querystring):
-        refusal = None
-        if "acl" in querystring and _enforced(self.backend, bucket_name):
-            refusal = _acl_refusal(self, querystring, request.headers, bucket_name)
-        elif "logging" in querystring:
-            refusal = _target_grants_refusal(self.backend, self.body, bucket_name)
-        return refusal or original_bucket_put(self, request, bucket_name, querystring)
-
-    def _key_response_put(self, query, key_name):
-        if _enforced(self.backend, self.bucket_name):
-            refusal = _acl_refusal(self, query, self.headers, self.bucket_name)
-            if refusal:
-                return refusal
-        return original_key_put(self, query, key_name)
-
-    def _key_response_post(self, request, body, bucket_name, query, key_name):
-        if "uploads" in query and _enforced(self.backend, bucket_name):
-            refusal = _acl_refusal(self, query, request.headers, bucket_name)
-            if refusal:
-                return refusal
-        return original_key_post(self, request, body, bucket_name, query, key_name)
-
-    S3Response._bucket_response_put = _bucket_response_put
-    S3Response._key_response_put = _key_response_put
-    S3Response._key_response_post = _key_response_post
+    refuse_before_puts(bucket_refusal, object_refusal)
 
 
 def _bucket(backend, bucket_name: str):
