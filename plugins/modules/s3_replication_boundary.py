@@ -67,19 +67,14 @@ actions:
   elements: str
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.iam import ensure_boundary_policy
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.policies import (
-    arn_partition,
-    replication_boundary_policy,
-)
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.iam import ensure_replication_boundary
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.policies import arn_partition
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.result import Result
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation import account_problem
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import fail_with, module_clients
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 # IAM is global; its endpoint is reached through any Region of the partition (the module's, if given).
 DEFAULT_REGION = "us-east-1"
 
@@ -87,9 +82,9 @@ DEFAULT_REGION = "us-east-1"
 def main():
     module = AnsibleAWSModule(argument_spec=dict(dest_accounts=dict(type="list", elements="str", default=[])),
                               supports_check_mode=True)
-    malformed = [account for account in module.params["dest_accounts"] if not ACCOUNT_ID.match(account)]
-    if malformed:
-        module.fail_json(msg=f"dest_accounts {malformed} are not AWS account ids (12 digits); nothing was changed.")
+    problems = [account_problem(account, "dest_accounts") for account in module.params["dest_accounts"]]
+    if any(problems):
+        module.fail_json(msg="; ".join(problem for problem in problems if problem) + "; nothing was changed.")
     clients = module_clients(module)
     region = module.region or DEFAULT_REGION
     try:
@@ -97,12 +92,10 @@ def main():
     except Exception as error:  # pylint: disable=broad-exception-caught
         module.fail_json_aws(error, msg="Cannot tell which account these credentials belong to")
     account_id, partition = identity["Account"], arn_partition(identity["Arn"])
-    dest_accounts = sorted(set(module.params["dest_accounts"]) - {account_id})
-    document = replication_boundary_policy(partition, account_id, dest_accounts)
     result = Result()
     try:
-        arn, before = ensure_boundary_policy(clients("iam", region), partition, account_id, dest_accounts,
-                                             document, result, module.check_mode)
+        arn, before, document = ensure_replication_boundary(clients("iam", region), partition, account_id,
+                                                            module.params["dest_accounts"], result, module.check_mode)
     except DRError as error:
         fail_with(module, error)
     except Exception as error:  # pylint: disable=broad-exception-caught

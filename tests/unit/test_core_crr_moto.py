@@ -223,3 +223,18 @@ def test_cross_account_rules_get_a_boundary_naming_that_account(aws):
                        check_mode=True)
     assert "create IAM policy s3dr-replication-role-boundary-210987654321 (permissions boundary of replication " \
            "roles)" in result.actions
+
+
+def test_fleet_threads_create_the_boundary_once(aws):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [f"fleet-{index}" for index in range(8)]
+    for name in sources:
+        aws("s3", "eu-west-1").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda name: apply_crr(aws, CrrSpec(source_bucket=name, dest_region="us-west-2")),
+                                sources))
+    creations = [action for result in results for action in result.actions if action.startswith("create IAM policy")]
+    assert len(creations) == 1, creations
+    roles = [aws("iam", "us-east-1").get_role(RoleName=f"s3-crr-{name}")["Role"] for name in sources]
+    assert {role["PermissionsBoundary"]["PermissionsBoundaryArn"] for role in roles} == {COLLECTION_BOUNDARY}

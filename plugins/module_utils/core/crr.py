@@ -16,7 +16,7 @@ from typing import Any
 from . import buckets, iam, replication, validation
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
-from .policies import arn_partition, replication_boundary_policy, replication_role_policy, replication_trust_policy
+from .policies import arn_partition, replication_role_policy, replication_trust_policy
 from .result import Result
 from .waiting import retry_while
 
@@ -286,11 +286,9 @@ def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
 def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,
                          check_mode: bool) -> str:
     """The collection's permissions boundary, allowing replicas into this account and the rules' DR accounts."""
-    dest_accounts = sorted({rule["dest_account"] for rule in spec.resolved_rules if rule.get("dest_account")}
-                           - {account_id})
-    arn, _previous = iam.ensure_boundary_policy(iam_client, partition, account_id, dest_accounts,
-                                                replication_boundary_policy(partition, account_id, dest_accounts),
-                                                result, check_mode)
+    dest_accounts = {rule["dest_account"] for rule in spec.resolved_rules if rule.get("dest_account")}
+    arn, _previous, _document = iam.ensure_replication_boundary(iam_client, partition, account_id, dest_accounts,
+                                                                result, check_mode)
     return arn
 
 

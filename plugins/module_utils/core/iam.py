@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from typing import Any
 
 from .errors import DRError, error_code
-from .policies import BOUNDARY_POLICY_PATH, boundary_policy_name, canonical_policy
+from .policies import (BOUNDARY_POLICY_PATH, boundary_policy_arn, boundary_policy_name, canonical_policy,
+                       replication_boundary_policy)
 from .result import Result
 
 INLINE_POLICY_NAME = "s3-replication"
@@ -37,24 +40,53 @@ def _new_role_arn(account_id: str, role_name: str) -> str:
     return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role_name}"
 
 
-def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: list[str], document: dict[str, Any],
-                           result: Result, check_mode: bool) -> tuple[str, Any]:
-    """Create the collection's permissions boundary policy, or bring its default version in line.
+def ensure_replication_boundary(iam, partition: str, account_id: str, dest_accounts, result: Result,
+                                check_mode: bool) -> tuple[str, Any, dict[str, Any]]:
+    """Create the collection's permissions boundary for replication roles, or bring its default version in line.
 
-    Returns its ARN and the document it held before (None when it did not exist).
+    Returns its ARN, the document it held before (None when it did not exist) and the document it holds now.
+    The threads of a fleet share the IAM client and ensure it once through it (one check, never a CreatePolicy
+    race between them); a CreatePolicy that finds it already there (another run, or a retry after a lost
+    reply) converges on it.
     """
-    name = boundary_policy_name(dest_accounts)
-    arn = f"arn:{partition}:iam::{account_id}:policy{BOUNDARY_POLICY_PATH}{name}"
+    others = sorted(set(dest_accounts) - {account_id})
+    arn = boundary_policy_arn(partition, account_id, others)
+    document = replication_boundary_policy(partition, account_id, others)
+    key = (arn, canonical_policy(document))
+    with _BOUNDARY_LOCK:
+        ensured = _ENSURED_BOUNDARIES.setdefault(iam, set())
+        if key in ensured:
+            return arn, document, document
+        previous = _ensure_managed_policy(iam, arn, boundary_policy_name(others), document, result, check_mode)
+        if not check_mode:
+            ensured.add(key)
+    return arn, previous, document
+
+
+_BOUNDARY_LOCK = threading.Lock()
+# IAM client -> the boundaries already ensured through it (weak: a client's entries go with it).
+_ENSURED_BOUNDARIES: "weakref.WeakKeyDictionary[Any, set[tuple[str, str]]]" = weakref.WeakKeyDictionary()
+
+
+def _ensure_managed_policy(iam, arn: str, name: str, document: dict[str, Any], result: Result, check_mode: bool) -> Any:
+    """Create the managed policy, or make ``document`` its default version. Returns the document it held before."""
     try:
         policy = iam.get_policy(PolicyArn=arn)["Policy"]
     except Exception as error:
         if error_code(error) != "NoSuchEntity":
             raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
                           "permission, or give permissions_boundary.", cause=error) from error
-        result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
-            PolicyName=name, Path=BOUNDARY_POLICY_PATH, PolicyDocument=json.dumps(document), Tags=[MANAGED_BY_TAG],
-            Description="resilience.s3_dr: the most an S3 replication role it creates may do"), check_mode)
-        return arn, None
+        policy = None
+    if policy is None:
+        try:
+            result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
+                PolicyName=name, Path=BOUNDARY_POLICY_PATH, PolicyDocument=json.dumps(document), Tags=[MANAGED_BY_TAG],
+                Description="resilience.s3_dr: the most an S3 replication role it creates may do"), check_mode)
+            return None
+        except Exception as error:
+            if error_code(error) != "EntityAlreadyExists":
+                raise
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
     current = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
     if canonical_policy(current) != canonical_policy(document):
         def new_default_version():
@@ -66,7 +98,7 @@ def ensure_boundary_policy(iam, partition: str, account_id: str, dest_accounts: 
             iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
         result.write(f"update IAM policy {name} (permissions boundary of replication roles)", new_default_version,
                      check_mode)
-    return arn, current
+    return current
 
 
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,
