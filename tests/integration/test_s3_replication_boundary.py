@@ -61,5 +61,5 @@ def test_a_boundary_someone_widened_is_brought_back_in_line(localaws, run_playbo
 def test_an_account_id_that_is_not_one_is_refused_with_no_write(localaws, run_playbook):
     localaws.start_recording()
     refused = ensure(run_playbook, dest_accounts=["abc"])
-    assert refused.get("failed") and "['abc'] are not AWS account ids (12 digits)" in refused["msg"], refused
+    assert refused.get("failed") and "dest_accounts 'abc' is not an AWS account id (12 digits); nothing was changed" in refused["msg"], refused
     assert writes(localaws) == []
