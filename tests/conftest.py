@@ -57,7 +57,8 @@ def aws_client(localaws):
 
 
 def client_for(server: LocalAWS, service: str, region: str = "us-east-1"):
-    return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
+    endpoint = server.env["AWS_ENDPOINT_URL_S3_CONTROL"] if service == "s3control" else server.endpoint_url
+    return boto3.client(service, region_name=region, endpoint_url=endpoint,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 

@@ -15,7 +15,7 @@ options:
     elements: str
     choices: [ownership-controls, acl, public-access-block, policy, encryption, versioning, object-lock,
               lifecycle, cors, website, logging, notification, tagging, accelerate, request-payment,
-              analytics, metrics, inventory, intelligent-tiering]
+              analytics, metrics, inventory, intelligent-tiering, access-points]
   exclude_categories:
     description:
       - Categories to leave out.
@@ -24,7 +24,7 @@ options:
     default: []
     choices: [ownership-controls, acl, public-access-block, policy, encryption, versioning, object-lock,
               lifecycle, cors, website, logging, notification, tagging, accelerate, request-payment,
-              analytics, metrics, inventory, intelligent-tiering]
+              analytics, metrics, inventory, intelligent-tiering, access-points]
   kms_key_map:
     description:
       - Source KMS key (ARN, ID or alias as the setting names it) -> KMS key ARN in O(dest_region),

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.categories import REGISTRY
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
@@ -30,9 +31,7 @@ BUCKET_SELECTION_RULES = dict(
     required_by={"source_tags": "source_region", "dest_bucket": "source_bucket"},
 )
 
-CATEGORY_NAMES = ["ownership-controls", "acl", "public-access-block", "policy", "encryption", "versioning",
-                  "object-lock", "lifecycle", "cors", "website", "logging", "notification", "tagging", "accelerate",
-                  "request-payment", "analytics", "metrics", "inventory", "intelligent-tiering"]
+CATEGORY_NAMES = list(REGISTRY)
 # Options of doc fragment resilience.s3_dr.clone_options.
 CLONE_OPTIONS_SPEC = dict(
     categories=dict(type="list", elements="str", choices=CATEGORY_NAMES),

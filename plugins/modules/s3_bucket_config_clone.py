@@ -14,7 +14,7 @@ description:
     equal to the source bucket's, category by category - accelerate, acl, analytics, cors,
     encryption, intelligent-tiering, inventory, lifecycle, logging, metrics, notification,
     ownership-controls, policy, public-access-block, request-payment, tagging, versioning, website,
-    object-lock. Replication itself is M(resilience.s3_dr.s3_crr_enable)'s business.
+    object-lock, access-points. Replication itself is M(resilience.s3_dr.s3_crr_enable)'s business.
   - Values that name the source bucket or its Region are rewritten - bucket ARNs in the policy,
     KMS keys (O(kms_key_map)), notification targets (O(notification_target_map)), logging /
     inventory / analytics destinations (O(bucket_map)), Region-bound policy conditions

@@ -17,7 +17,7 @@ def test_registry_has_every_category_of_the_s3_api():
     assert sorted(REGISTRY) == sorted([
         "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "lifecycle",
         "logging", "metrics", "notification", "ownership-controls", "policy", "public-access-block",
-        "request-payment", "tagging", "versioning", "website", "object-lock"])
+        "request-payment", "tagging", "versioning", "website", "object-lock", "access-points"])
 
 
 def test_policy_rewrites_only_the_source_bucket_arns():
@@ -42,12 +42,40 @@ def test_policy_statement_with_region_bound_condition_is_skipped_unless_mapped(c
     assert mapped["Statement"][0]["Condition"]["StringNotEquals"][condition_key] == "value-2"
 
 
-def test_policy_access_point_resource_needs_a_mapping():
-    statement = {"Sid": "Ap", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                 "Resource": "arn:aws:s3:us-east-1:123456789012:accesspoint/reports/object/*"}
-    ctx = context(on_unmapped="fail")
+def test_policy_own_access_point_moves_to_the_dr_region_another_accounts_needs_a_mapping():
+    own = {"Sid": "Ap", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:us-east-1:123456789012:accesspoint/reports/object/*",
+           "Condition": {"StringEquals": {"s3:DataAccessPointArn": "arn:aws:s3:us-east-1:123456789012:accesspoint/reports"}}}
+    rewritten = REGISTRY["policy"].rewrite({"Statement": [own]}, context(on_unmapped="fail"))["Statement"][0]
+    assert rewritten["Resource"] == "arn:aws:s3:us-west-2:123456789012:accesspoint/reports/object/*"
+    assert rewritten["Condition"]["StringEquals"]["s3:DataAccessPointArn"] == (
+        "arn:aws:s3:us-west-2:123456789012:accesspoint/reports")
+    others = {**own, "Resource": "arn:aws:s3:us-east-1:210987654321:accesspoint/shared/object/*"}
     with pytest.raises(Unmapped, match="policy_value_map"):
-        REGISTRY["policy"].rewrite({"Statement": [statement]}, ctx)
+        REGISTRY["policy"].rewrite({"Statement": [others]}, context(on_unmapped="fail"))
+    mapped = context(policy_value_map={others["Resource"]: "arn:aws:s3:us-west-2:210987654321:accesspoint/shared-dr/object/*"})
+    assert REGISTRY["policy"].rewrite({"Statement": [others]}, mapped)["Statement"][0]["Resource"] == (
+        "arn:aws:s3:us-west-2:210987654321:accesspoint/shared-dr/object/*")
+
+
+def test_access_points_keep_their_names_need_their_vpc_mapped_and_normalize_the_defaults():
+    value = {"app": {"VpcId": None, "PublicAccessBlock": None, "Policy": {"Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:us-east-1:123456789012:accesspoint/app/object/*"}]}},
+             "private": {"VpcId": "vpc-1", "PublicAccessBlock": None, "Policy": None}}
+    ctx = context()
+    rewritten = REGISTRY["access-points"].rewrite(value, ctx)
+    assert set(rewritten) == {"app"}
+    assert rewritten["app"]["Policy"]["Statement"][0]["Resource"] == (
+        "arn:aws:s3:us-west-2:123456789012:accesspoint/app/object/*")
+    assert ctx.skipped and "vpc-1" in ctx.skipped[0] and "policy_value_map" in ctx.skipped[0]
+    with pytest.raises(Unmapped, match="private"):
+        REGISTRY["access-points"].rewrite(value, context(on_unmapped="fail"))
+    assert REGISTRY["access-points"].rewrite(value, context(policy_value_map={"vpc-1": "vpc-2"}))["private"]["VpcId"] == "vpc-2"
+    # S3 blocks all public access on an access point unless told otherwise: no setting equals all four on.
+    assert REGISTRY["access-points"].normalize({"p": {"PublicAccessBlock": None}}) == REGISTRY["access-points"].normalize(
+        {"p": {"PublicAccessBlock": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                                     "RestrictPublicBuckets": True}}})
 
 
 def test_encryption_key_is_mapped_or_unmapped():

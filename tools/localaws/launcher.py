@@ -22,6 +22,9 @@ def endpoint_environment(endpoint_url: str, region: str = "us-east-1") -> dict[s
     """The environment that points boto3, the AWS CLI and amazon.aws at the endpoint."""
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
+        # S3 Control calls go to https://<account id>.<endpoint host> (botocore's endpoint rules put the account
+        # in front of any endpoint URL); a user-info part keeps the host a loopback address that resolves.
+        "AWS_ENDPOINT_URL_S3_CONTROL": endpoint_url.replace("://", "://s3-control@", 1),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,

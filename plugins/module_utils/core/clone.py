@@ -15,7 +15,7 @@ from typing import Any
 
 from . import buckets, validation
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS
-from .categories import REGISTRY, RewriteContext, Unmapped
+from .categories import REGISTRY, Category, RewriteContext, Unmapped
 from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
 from .replication import normalize_configuration
@@ -94,7 +94,18 @@ class _Pair:
     source_s3: Any
     dest_s3: Any
     context: RewriteContext
+    clients: Any = None
     adopted: bool = False  # the DR bucket existed before this run
+
+    def source(self, category: Category) -> Any:
+        """What the category reads the source bucket with (the S3 client of its Region, or another)."""
+        return category.client(self.clients, self.context.source_region, self.context.account_id)
+
+    def dest(self, category: Category) -> Any:
+        """What the category reads and writes the DR bucket with; None while the DR bucket does not exist."""
+        if self.dest_s3 is None:
+            return None
+        return category.client(self.clients, self.context.dest_region, self.context.account_id)
 
 
 def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool) -> _Pair | None:
@@ -114,7 +125,7 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                              trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
     if not buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id):
         if not create:
-            return _Pair(spec, source_s3, None, context)
+            return _Pair(spec, source_s3, None, context, clients)
         if not spec.create_dest_bucket:
             raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
                           "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
@@ -122,9 +133,9 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id,
                                      buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
         if check_mode:
-            return _Pair(spec, source_s3, None, context)
-        return _Pair(spec, source_s3, dest_s3, context)
-    return _Pair(spec, source_s3, dest_s3, context, adopted=True)
+            return _Pair(spec, source_s3, None, context, clients)
+        return _Pair(spec, source_s3, dest_s3, context, clients)
+    return _Pair(spec, source_s3, dest_s3, context, clients, adopted=True)
 
 
 def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
@@ -167,10 +178,10 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
 def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
     """What one category needs: status and values, with nothing written."""
     category = REGISTRY[name]
-    source_value = category.read(pair.source_s3, pair.spec.source_bucket)
+    source_value = category.read(pair.source(category), pair.spec.source_bucket)
     pair.context.skipped = []
     if source_value is not None and pair.dest_s3 is not None:
-        reason = category.unsupported(source_value, pair.dest_s3, pair.context.dest_bucket)
+        reason = category.unsupported(source_value, pair.dest(category), pair.context.dest_bucket)
         if reason:
             return {"status": "skipped", "reason": reason, "before": dest_value, "after": dest_value}
     try:
@@ -232,16 +243,17 @@ def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) ->
     category, dest = REGISTRY[name], pair.context.dest_bucket
     dest_value = None
     try:
-        dest_value = category.read(pair.dest_s3, dest) if pair.dest_s3 else None
+        dest_client = pair.dest(category)
+        dest_value = category.read(dest_client, dest) if dest_client else None
         plan = _plan(name, pair, dest_value)
         if plan["status"] in WRITE_VERBS:
             if plan["status"] == "deleted":
-                write = functools.partial(category.delete, pair.dest_s3, dest, dest_value)
+                write = functools.partial(category.delete, dest_client, dest, dest_value)
             else:
-                write = functools.partial(category.apply, pair.dest_s3, dest, plan["desired"], dest_value)
+                write = functools.partial(category.apply, dest_client, dest, plan["desired"], dest_value)
             result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
     except Exception as error:  # one category failing never stops the others
-        reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest_s3, dest)
+        reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest(category), dest)
         LOG.warning("Bucket %s: %s failed: %s", pair.spec.source_bucket, name, reason)
         return {"status": "failed", "reason": reason, "error_code": error_code(error), "before": dest_value,
                 "after": dest_value}
@@ -261,7 +273,7 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
     categories = {}
     for name in spec.selected_categories:
         category = REGISTRY[name]
-        dest_value = category.read(pair.dest_s3, dest)
+        dest_value = category.read(pair.dest(category), dest)
         plan = _plan(name, pair, dest_value)
         if plan["status"] == "unchanged":
             entry = {"status": "in_sync"}

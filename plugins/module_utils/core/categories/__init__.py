@@ -8,6 +8,7 @@ Adding a category is one file with a Category subclass, and one line here.
 from __future__ import annotations
 
 from .accelerate import Accelerate
+from .access_points import AccessPoints
 from .acl import Acl
 from .analytics import Analytics
 from .base import Category, RewriteContext, Unmapped
@@ -29,11 +30,12 @@ from .versioning import Versioning
 from .website import Website
 
 # Order matters where one setting constrains another: ownership before ACLs, versioning before
-# object lock, public access block before a policy.
+# object lock, public access block before a policy; access points after the bucket policy they may
+# be delegated to.
 REGISTRY: dict[str, Category] = {category.name: category for category in (
     OwnershipControls(), Acl(), PublicAccessBlock(), Policy(), Encryption(), Versioning(), ObjectLock(),
     Lifecycle(), Cors(), Website(), Logging(), Notification(), Tagging(), Accelerate(), RequestPayment(),
-    Analytics(), Metrics(), Inventory(), IntelligentTiering(),
+    Analytics(), Metrics(), Inventory(), IntelligentTiering(), AccessPoints(),
 )}
 
 __all__ = ["REGISTRY", "Category", "RewriteContext", "Unmapped"]

@@ -48,6 +48,16 @@ class RewriteContext:
     def map_bucket_arn(self, arn: str, what: str) -> str:
         return "arn:aws:s3:::" + self.map_bucket(arn.split(":::", 1)[-1], what)
 
+    def map_access_point_arn(self, arn: str, what: str) -> str:
+        """A source access point's ARN in the DR Region: the access-points category recreates this account's
+        access points of the source Region under the same names; any other one needs policy_value_map."""
+        parts = arn.split(":", 5)
+        if arn in self.policy_value_map:
+            return self.policy_value_map[arn]
+        if len(parts) == 6 and parts[3] == self.source_region and parts[4] == self.account_id:
+            return ":".join(parts[:3] + [self.dest_region] + parts[4:])
+        raise Unmapped(f"{what} value {arn} only exists in {self.source_region}; map it in policy_value_map")
+
     def map_kms_key(self, key: str, what: str) -> str:
         """A KMS key for the DR Region: from kms_key_map, or the same key if it is not Region-bound here."""
         if key in self.kms_key_map:
@@ -60,6 +70,10 @@ class RewriteContext:
 
 class Category:
     name = ""
+
+    def client(self, clients, region: str, account_id: str):
+        """What ``read``, ``apply`` and ``delete`` get for a bucket of ``region``: its S3 client."""
+        return clients("s3", region)
 
     def read(self, s3, bucket: str) -> Any:
         raise NotImplementedError

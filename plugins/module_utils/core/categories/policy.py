@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bucket policy: every ARN naming the source bucket names the DR bucket.
 
-Conditions that cannot be carried to another Region (aws:SourceVpce, aws:SourceVpc, access point
-ARNs) are mapped through policy_value_map; a statement with an unmapped one is skipped and
+Conditions that cannot be carried to another Region (aws:SourceVpce, aws:SourceVpc) are mapped
+through policy_value_map; this account's access point ARNs of the source Region become those of the
+DR Region (the access-points category recreates them there), others go through policy_value_map; a statement with an unmapped one is skipped and
 reported, never carried as it is (it would grant or deny the wrong thing in the DR Region).
 """
 
@@ -67,6 +68,8 @@ class Policy(Category):
 
 def _map_region_bound_values(statement, context):
     def mapped(value, where):
+        if ACCESS_POINT_ARN.match(value):
+            return context.map_access_point_arn(value, where)
         if value in context.policy_value_map:
             return context.policy_value_map[value]
         raise Unmapped(f"{where} value {value} only exists in {context.source_region}; map it in policy_value_map")
