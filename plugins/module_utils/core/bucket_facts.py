@@ -79,19 +79,33 @@ def replication_summary(configuration: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def read_bucket(clients, listing_s3, listed: dict[str, Any], filters: dict[str, Any]) -> dict[str, Any] | None:
-    """One bucket's facts, or None when the filters leave it out. Reads stop as soon as a filter fails."""
-    name = listed["Name"]
-    region = listed_bucket_region(listing_s3, listed)
-    if not region_matches(filters, region):
-        return None
-    s3 = clients("s3", region)
-    tags = bucket_tags(s3, name)
-    if tags is None:
-        raise DRError(f"Bucket {name} was deleted while the buckets were being read.", bucket=name, region=region)
-    if not tags_match(filters, tags):
-        return None
-    return {"bucket": name, "bucket_region": region, "bucket_tags": tags, "bucket_versioning": versioning_status(s3, name),
-            "bucket_replication": replication_summary(replication_configuration(s3, name))}
+    """One bucket's facts, or None when the filters leave it out. Reads stop as soon as a filter fails.
+
+    A read that fails gives the facts of an unreadable bucket (``unreadable``), with its Region when known.
+    """
+    name, region = listed["Name"], listed.get("BucketRegion")
+    try:
+        region = listed_bucket_region(listing_s3, listed)
+        if not region_matches(filters, region):
+            return None
+        s3 = clients("s3", region)
+        tags = bucket_tags(s3, name)
+        if tags is None:
+            raise DRError("it was deleted while the buckets were being read", bucket=name, region=region)
+        if not tags_match(filters, tags):
+            return None
+        return {"bucket": name, "bucket_region": region, "bucket_tags": tags,
+                "bucket_versioning": versioning_status(s3, name),
+                "bucket_replication": replication_summary(replication_configuration(s3, name))}
+    except Exception as error:  # noqa: BLE001 - reported on the bucket's host; the other buckets go on
+        return unreadable(name, region, error)
+
+
+def unreadable(bucket: str, region: str | None, error: Exception | str) -> dict[str, Any]:
+    """The facts of a bucket that could not be read: the error (naming the failed call) and the Region when known."""
+    reason = error.message if isinstance(error, DRError) else str(error)
+    return {"bucket": bucket, "bucket_region": region, "dr_state": "unknown",
+            "bucket_read_error": f"Cannot read bucket {bucket}{' in ' + region if region else ''}: {reason}"}
 
 
 def fleet_facts(clients, listing_region: str, filters: dict[str, Any], dest_suffix: str = "-dr",
@@ -114,12 +128,8 @@ def fleet_facts(clients, listing_region: str, filters: dict[str, Any], dest_suff
 
     hosts = []
     for outcome in outcomes:
-        if outcome.error is not None:
-            region = by_name[outcome.bucket].get("BucketRegion")
-            if region and not region_matches(filters, region):  # known to be left out whatever the error
-                continue
-            hosts.append({"bucket": outcome.bucket, "bucket_region": region, "bucket_read_error": outcome.error,
-                          "dr_state": "unknown"})
+        if outcome.error is not None:  # read_bucket reports what AWS refuses; this is anything else
+            hosts.append(unreadable(outcome.bucket, None, outcome.error))
         elif outcome.result is not None:
             hosts.append(outcome.result)
     regions = {host["bucket"]: host["bucket_region"] for host in hosts if host.get("bucket_region")}
