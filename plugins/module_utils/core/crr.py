@@ -151,7 +151,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         if not dest_exists and not spec.create_dest_bucket:
             raise DRError(f"DR bucket {dest} does not exist in {spec.dest_region} and create_dest_bucket is false. "
                           "Create it, or set create_dest_bucket: true.", bucket=source, region=source_region)
-    existing = buckets.replication_configuration(source_s3, source)
+    existing = _replication_configuration(source_s3, source)
 
     result.before = {
         "source_bucket": source, "source_region": source_region, "source_versioning": source_versioning,
@@ -251,7 +251,7 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
     source = spec.source_bucket
     source_region = buckets.source_bucket_region(clients, source)
     source_s3 = clients("s3", source_region)
-    existing = buckets.replication_configuration(source_s3, source)
+    existing = _replication_configuration(source_s3, source)
     names = {rule["id"] for rule in spec.resolved_rules}
     remaining = [rule for rule in (existing or {}).get("Rules", []) if rule.get("ID") not in names]
     result.before = {"source_bucket": source, "replication": replication.normalize_configuration(existing)}
@@ -272,6 +272,10 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
     result.data = {"source_bucket": source, "source_region": source_region, "replication_configuration": after,
                    "role_arn": (after or {}).get("Role")}
     return result
+
+
+def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
+    return buckets.replication_configuration(s3, bucket)
 
 
 def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .buckets import bucket_tags, listed_bucket_region, listed_buckets
+from .buckets import bucket_tags, region_of_location
 from .errors import DRError
 from .validation import tag_filter_problem
 
@@ -42,12 +42,17 @@ def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: i
     if problem:  # also guards the pipeline's sweep, which passes its trigger tag here
         raise DRError(f"Nothing was selected: {problem}.", region=region)
     s3 = clients("s3", region)
-    listed = listed_buckets(s3)
+    listed: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_buckets").paginate():
+        listed.extend(page.get("Buckets", []))
 
     def matches(bucket: dict[str, Any]) -> bool:
-        if listed_bucket_region(s3, bucket) != region:
+        name = bucket["Name"]
+        bucket_region = bucket.get("BucketRegion") or region_of_location(
+            s3.get_bucket_location(Bucket=name)["LocationConstraint"])
+        if bucket_region != region:
             return False
-        present = bucket_tags(s3, bucket["Name"]) or {}  # a bucket deleted since the listing has none
+        present = bucket_tags(s3, name) or {}  # a bucket deleted since the listing has none
         return all(present.get(key) == str(value) for key, value in tags.items())
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
