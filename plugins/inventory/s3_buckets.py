@@ -165,11 +165,11 @@ class InventoryModule(AWSInventoryBase):
             return fleet_facts(clients, listing_region, self.get_option("filters"), self.get_option("dest_suffix"),
                                self.get_option("dest_region"), self.get_option("concurrency"))
         except DRError as error:
-            raise AnsibleError(str(error)) from error
+            raise AnsibleError(str(error)) from None
         except Exception as error:  # pylint: disable=broad-exception-caught
             raise AnsibleError(f"Cannot list the account's S3 buckets (ListBuckets from {listing_region}): "
                                f"{to_native(describe_error(error))}. Check the credentials and that they allow "
-                               "s3:ListAllMyBuckets.") from error
+                               "s3:ListAllMyBuckets.") from None
 
     def _populate(self, buckets: list[dict]) -> None:
         self.inventory.add_group(ALL_BUCKETS_GROUP)
