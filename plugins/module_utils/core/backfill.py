@@ -676,12 +676,7 @@ def _check_batch_preconditions(clients, spec: BackfillSpec, source_s3, source_re
         raise DRError(f"Bucket {source} in {source_region} does not have versioning enabled, and Batch Replication "
                       "needs it (and a replication configuration). Run resilience.s3_dr.s3_crr_enable first, or use "
                       "method: copy.", bucket=source, region=source_region)
-    try:
-        configuration = source_s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) != "ReplicationConfigurationNotFoundError":
-            raise
-        configuration = None
+    configuration = buckets.replication_configuration(source_s3, source)
     rules = [rule for rule in (configuration or {}).get("Rules", []) if rule.get("Status") == "Enabled"]
     if not rules:
         raise DRError(f"Bucket {source} in {source_region} has no enabled replication rule, so a Batch Replication "

@@ -46,6 +46,20 @@ def source_bucket_region(clients, bucket: str, expected_owner: str | None = None
     return region_of_location(location)
 
 
+def listed_buckets(s3) -> list[dict[str, Any]]:
+    """Every bucket of the account as ListBuckets answers it (``Name``, ``BucketRegion`` where S3 gives it), all pages."""
+    listed: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_buckets").paginate():
+        listed.extend(page.get("Buckets", []))
+    return listed
+
+
+def listed_bucket_region(s3, listed: dict[str, Any]) -> str:
+    """The Region of a bucket from ``listed_buckets``: its ``BucketRegion``, or GetBucketLocation where S3 gave none."""
+    return listed.get("BucketRegion") or region_of_location(
+        s3.get_bucket_location(Bucket=listed["Name"])["LocationConstraint"])
+
+
 def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
     """True when the DR bucket exists in ``region`` and this account owns it; False when it is missing.
 
@@ -99,6 +113,16 @@ def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str,
 def versioning_status(s3, bucket: str) -> str:
     """Enabled, Suspended, or Disabled (never enabled)."""
     return s3.get_bucket_versioning(Bucket=bucket).get("Status") or "Disabled"
+
+
+def replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
+    """The bucket's replication configuration as S3 answers it, or None when it has none."""
+    try:
+        return s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
+    except Exception as error:
+        if error_code(error) == "ReplicationConfigurationNotFoundError":
+            return None
+        raise
 
 
 def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode: bool) -> str:

@@ -306,13 +306,7 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
 
 
 def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
-    try:
-        configuration = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) != "ReplicationConfigurationNotFoundError":
-            raise
-        configuration = None
-    rules = (normalize_configuration(configuration) or {}).get("Rules", [])
+    rules = (normalize_configuration(buckets.replication_configuration(s3, source)) or {}).get("Rules", [])
     towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
                   and rule["Status"] == "Enabled"]
     return {"enabled": bool(towards_dr), "rules": towards_dr}

@@ -275,12 +275,7 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
 
 
 def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
-    try:
-        return s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) == "ReplicationConfigurationNotFoundError":
-            return None
-        raise
+    return buckets.replication_configuration(s3, bucket)
 
 
 def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,
