@@ -64,6 +64,15 @@ options:
     type: str
     choices: [skip, fail]
     default: skip
+  iac_owner_tags:
+    description:
+      - Tag keys that mark a source bucket as declared by infrastructure as code (for example
+        C(managed-by) or C(terraform)). Buckets with a CloudFormation stack tag
+        (C(aws:cloudformation:stack-name)) are always IaC-owned.
+      - An IaC-owned bucket's DR intent belongs in its code; see O(resilience.s3_dr.s3_bucket_config_clone#module:iac_owned).
+    type: list
+    elements: str
+    default: []
   secure_baseline:
     description:
       - Keep the DR bucket's secure defaults on top of the source's settings - all public access

@@ -43,6 +43,7 @@ CLONE_OPTIONS_SPEC = dict(
     trigger_tag_key=dict(type="str", default="dr", no_log=False),
     on_unmapped=dict(type="str", choices=["skip", "fail"], default="skip"),
     secure_baseline=dict(type="bool", default=True),
+    iac_owner_tags=dict(type="list", elements="str", default=[], no_log=False),
 )
 
 

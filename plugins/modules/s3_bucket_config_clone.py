@@ -57,6 +57,16 @@ options:
       - Check mode and diff mode show the gaps (C(dest_baseline_gaps)) and the writes.
     type: bool
     default: false
+  iac_owned:
+    description:
+      - What to do with a source bucket declared by infrastructure as code (a CloudFormation stack tag,
+        or a tag key of O(iac_owner_tags)).
+      - V(report) plans the clone and writes nothing - not even the DR bucket - so that the code stays the
+        one source of truth; the planned writes are in RV(planned_actions) and a warning names the owner.
+      - V(clone) clones it like any other bucket.
+    type: str
+    choices: [report, clone]
+    default: report
 notes:
   - "Permissions: the C(s3:Get*Configuration) / C(s3:Put*Configuration) permissions of each category on
     both buckets (for example C(s3:GetLifecycleConfiguration), C(s3:PutLifecycleConfiguration),
@@ -123,7 +133,8 @@ categories:
   description:
     - Per category, C(status) (unchanged, created, updated, deleted, skipped, failed) and, for
       skipped or failed ones, C(reason); C(skipped_parts) lists parts of a category that could not
-      be carried (for example one notification without a target mapping).
+      be carried (for example one notification without a target mapping). C(replication) is always
+      skipped - M(resilience.s3_dr.s3_crr_enable) manages it.
   returned: when O(source_bucket) is given
   type: dict
   sample:
@@ -140,6 +151,15 @@ failed_categories:
   type: list
   elements: str
   sample: [policy]
+iac_owner:
+  description: Who declares the source bucket in code (C(CloudFormation stack app)), or null.
+  returned: when O(source_bucket) is given
+  type: str
+planned_actions:
+  description: For an IaC-owned bucket with O(iac_owned=report), the writes the clone would make; none were made.
+  returned: when the source bucket is IaC-owned and O(iac_owned=report)
+  type: list
+  elements: str
 actions:
   description: The writes made (in check mode, that would be made), in order.
   returned: when O(source_bucket) is given
@@ -176,13 +196,15 @@ ARGUMENT_SPEC = dict(
     create_dest_bucket=dict(type="bool", default=True),
     dest_kms_key_id=dict(type="str"),
     harden_dest=dict(type="bool", default=False),
+    iac_owned=dict(type="str", choices=["report", "clone"], default="report"),
 )
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
     clients = module_clients(module)
-    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id", "harden_dest")
+    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id", "harden_dest",
+                                 "iac_owned")
     selection = selected_buckets(module, clients)
 
     def clone(bucket):

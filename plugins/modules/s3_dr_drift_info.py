@@ -104,6 +104,12 @@ buckets:
     objects:
       description: With O(compare_objects) - counts and samples of keys missing or different on the DR side.
       type: dict
+    iac_owner:
+      description: Who declares the source bucket in code (a CloudFormation stack, or a tag of O(iac_owner_tags)), or null.
+      type: str
+    iac_advice:
+      description: For an IaC-owned bucket, where its DR intent belongs.
+      type: str
     error:
       description: Why the bucket could not be checked at all.
       type: str
@@ -165,7 +171,8 @@ def main():
                 "problems": [outcome.error], "error": outcome.error}
                for outcome in run_fleet(selection, report, module.params["concurrency"])]
     summary = [f"{item['source_bucket']} -> {item['dest_bucket']}: "
-               + ("DR-ready" if item["dr_ready"] else "NOT DR-ready: " + "; ".join(item["problems"])) for item in reports]
+               + ("DR-ready" if item["dr_ready"] else "NOT DR-ready: " + "; ".join(item["problems"]))
+               + (f" ({item['iac_advice']})" if item.get("iac_advice") else "") for item in reports]
     module.exit_json(changed=False, dr_ready=all(item["dr_ready"] for item in reports), buckets=reports, summary=summary)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import client_for
 
 from tests.integration.test_config_clone import ACCOUNT, DR_REGION, SOURCE_REGION, clone, drift, unique, writes
 
@@ -31,6 +32,16 @@ def access_points_of(control, bucket: str) -> dict:
 
 
 def test_endpoint_keeps_access_points_per_region_and_refuses_a_taken_name(aws_client):
+    check_access_points_are_regional(aws_client)
+
+
+def test_without_patch_access_points_of_one_region_are_seen_from_every_region(localaws_without):
+    server = localaws_without("s3control_regional_access_points")
+    with pytest.raises(AssertionError):
+        check_access_points_are_regional(lambda service, region: client_for(server, service, region))
+
+
+def check_access_points_are_regional(aws_client) -> None:
     east, west = aws_client("s3control", "us-east-1"), aws_client("s3control", "us-west-2")
     bucket_east, bucket_west, name = unique("ape"), unique("apw"), unique("ap")
     aws_client("s3", "us-east-1").create_bucket(Bucket=bucket_east)

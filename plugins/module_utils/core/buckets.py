@@ -90,6 +90,18 @@ def _require_dr_region(s3, bucket: str, region: str, known_region: str | None = 
                       bucket=bucket, region=region)
 
 
+# Tags CloudFormation puts on every bucket a stack creates.
+CLOUDFORMATION_STACK_TAG = "aws:cloudformation:stack-name"
+
+
+def iac_owner(tags: dict[str, str], owner_tag_keys: list[str]) -> str | None:
+    """Who declares the bucket in code ('CloudFormation stack app', 'tag managed-by=terraform'), or None."""
+    if CLOUDFORMATION_STACK_TAG in tags:
+        return f"CloudFormation stack {tags[CLOUDFORMATION_STACK_TAG]}"
+    key = next((key for key in owner_tag_keys if key in tags), None)
+    return f"tag {key}={tags[key]}" if key else None
+
+
 def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str, str] | None:
     """The bucket's tags ({} when it has none), or None when the bucket does not exist.
 

@@ -46,6 +46,9 @@ class CloneSpec:
     dest_kms_key_id: str | None = None
     allow_unknown_region: bool = False
     harden_dest: bool = False
+    # Buckets declared by infrastructure as code: CloudFormation stacks, or any of these tag keys.
+    iac_owner_tags: list[str] = field(default_factory=list)
+    iac_owned: str = "report"  # report: plan only, write nothing; clone: clone them like any other
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -77,6 +80,8 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
         validation.region_problem(spec.dest_region, "dest_region", spec.allow_unknown_region),
         validation.kms_key_problem(spec.dest_kms_key_id, "dest_kms_key_id", spec.dest_region, "the DR Region"),
     ) if problem]
+    if spec.iac_owned not in ("report", "clone"):
+        problems.append("iac_owned must be report or clone")
     if spec.harden_dest and not spec.secure_baseline:
         problems.append("harden_dest: true applies the secure baseline, which secure_baseline: false turns off; "
                         "choose one")
@@ -96,6 +101,8 @@ class _Pair:
     context: RewriteContext
     clients: Any = None
     adopted: bool = False  # the DR bucket existed before this run
+    iac_owner: str | None = None  # who declares the source bucket in code, when someone does
+    hands_off: bool = False  # plan only: check mode, or an IaC-owned source without iac_owned: clone
 
     def source(self, category: Category) -> Any:
         """What the category reads the source bucket with (the S3 client of its Region, or another)."""
@@ -119,13 +126,16 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
+    owner = buckets.iac_owner(buckets.bucket_tags(source_s3, spec.source_bucket) or {}, spec.iac_owner_tags)
+    check_mode = check_mode or bool(owner and spec.iac_owned != "clone")
+    opened = functools.partial(_Pair, iac_owner=owner, hands_off=check_mode)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
                              trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
     if not buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id):
         if not create:
-            return _Pair(spec, source_s3, None, context, clients)
+            return opened(spec, source_s3, None, context, clients)
         if not spec.create_dest_bucket:
             raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
                           "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
@@ -133,9 +143,9 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id,
                                      buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
         if check_mode:
-            return _Pair(spec, source_s3, None, context, clients)
-        return _Pair(spec, source_s3, dest_s3, context, clients)
-    return _Pair(spec, source_s3, dest_s3, context, clients, adopted=True)
+            return opened(spec, source_s3, None, context, clients)
+        return opened(spec, source_s3, dest_s3, context, clients)
+    return opened(spec, source_s3, dest_s3, context, clients, adopted=True)
 
 
 def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
@@ -156,7 +166,8 @@ def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple
 def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
     """The DR value: the rewritten source value with the secure baseline on top."""
     category = REGISTRY[name]
-    desired = category.rewrite(source_value, pair.context) if source_value is not None else None
+    desired = (category.rewrite(source_value, pair.context) if source_value is not None
+               else category.rewrite_absent(pair.context))
     if desired is None and not pair.spec.purge:
         desired = dest_value
     desired = category.desired_given_dest(desired, dest_value)
@@ -213,6 +224,8 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> R
     result = Result()
     try:
         pair = _open_pair(clients, spec, check_mode, result, create=True)
+        planning_only = pair.hands_off and not check_mode  # IaC-owned: the plan is reported, nothing written
+        check_mode = pair.hands_off
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
@@ -229,7 +242,16 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> R
         "categories": {name: {key: value for key, value in outcome.items() if key not in ("before", "after")}
                        for name, outcome in outcomes.items()},
         "failed_categories": sorted(failed),
+        "iac_owner": pair.iac_owner,
     }
+    # Replication is a bucket setting too, but s3_crr_enable's (rules, role and versioning together).
+    result.data["categories"]["replication"] = {"status": "skipped", "reason": "managed by s3_crr_enable"}
+    if planning_only:
+        result.data["planned_actions"], result.actions, result.changed = result.actions, [], False
+        result.warnings.append(
+            f"Bucket {spec.source_bucket}: declared by {pair.iac_owner}: nothing was written, the planned changes are "
+            "in planned_actions. Its DR bucket and settings belong in that code; set iac_owned: clone to clone it "
+            "all the same.")
     result.warnings += [f"Bucket {spec.source_bucket}: {name}: {reason}" for name, reason in failed.items()]
     if failed:
         result.failure = (f"Bucket {spec.source_bucket}: could not clone to {pair.context.dest_bucket}: "
@@ -266,7 +288,11 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
     pair = _open_pair(clients, spec, True, Result(), create=False)
     dest = pair.context.dest_bucket
     report: dict[str, Any] = {"source_bucket": spec.source_bucket, "source_region": pair.context.source_region,
-                              "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": bool(pair.dest_s3)}
+                              "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": bool(pair.dest_s3),
+                              "iac_owner": pair.iac_owner}
+    if pair.iac_owner:
+        report["iac_advice"] = (f"declared by {pair.iac_owner}: declare its DR bucket, replication and settings in that "
+                                "code; the clone only reports its drift unless iac_owned: clone is given")
     if pair.dest_s3 is None:
         report.update(dr_ready=False, categories={}, problems=[f"DR bucket {dest} does not exist in {spec.dest_region}"])
         return report

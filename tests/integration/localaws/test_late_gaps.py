@@ -163,3 +163,23 @@ def test_delete_trail_by_arn_deletes_it(localaws):
 def test_without_patch_delete_trail_by_arn_keeps_the_trail(localaws_without):
     with pytest.raises(AssertionError):
         check_delete_trail_by_arn(localaws_without("cloudtrail_delete_by_arn"))
+
+
+def check_stack_bucket_carries_the_stack_tags(server) -> None:
+    cloudformation, s3 = client_for(server, "cloudformation", "eu-west-1"), client_for(server, "s3", "eu-west-1")
+    stack, bucket = f"stack-{uuid.uuid4().hex[:8]}", f"cfn-{uuid.uuid4().hex[:10]}"
+    stack_id = cloudformation.create_stack(StackName=stack, TemplateBody=json.dumps({"Resources": {"Data": {
+        "Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket, "Tags": [{"Key": "team", "Value": "a"}]}}}}))[
+        "StackId"]
+    tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags == {"team": "a", "aws:cloudformation:stack-name": stack, "aws:cloudformation:stack-id": stack_id,
+                    "aws:cloudformation:logical-id": "Data"}
+
+
+def test_a_stack_bucket_carries_the_stack_tags(localaws):
+    check_stack_bucket_carries_the_stack_tags(localaws)
+
+
+def test_without_patch_a_stack_bucket_has_only_its_template_tags(localaws_without):
+    with pytest.raises(AssertionError):
+        check_stack_bucket_carries_the_stack_tags(localaws_without("cloudformation_stack_tags"))

@@ -88,6 +88,10 @@ class Category:
     def rewrite(self, value: Any, context: RewriteContext) -> Any:
         return copy.deepcopy(value)
 
+    def rewrite_absent(self, context: RewriteContext) -> Any:
+        """The DR value when the source bucket has none of this category: none, for most categories."""
+        return None
+
     def desired_given_dest(self, desired: Any, dest_value: Any) -> Any:
         """The DR value, given the rewritten source value and the DR bucket's current one: a category
         whose source value can be a floor rather than a choice keeps what the DR bucket has."""

@@ -21,6 +21,15 @@ class Versioning(Category):
         if (value or {}).get("MFADelete") == "Enabled":
             context.skipped.append("versioning MFA delete is not automatable (it needs the root user's MFA device); "
                                    "enable it on the DR bucket by hand")
+        if value.get("Status") != "Enabled":
+            context.skipped.append(f"versioning is {value.get('Status')} on the source; the DR bucket keeps it Enabled, "
+                                   "which replication needs; enable it on the source for replication to run")
+        return {"Status": "Enabled"}
+
+    def rewrite_absent(self, context):
+        # S3 cannot return a bucket to unversioned, and replication needs versioning on both sides.
+        context.skipped.append("versioning was never enabled on the source; the DR bucket keeps it Enabled, which "
+                               "replication needs (a bucket cannot return to unversioned)")
         return {"Status": "Enabled"}
 
     def apply(self, s3, bucket, value, current):
