@@ -85,8 +85,8 @@ def test_backfill_of_an_sse_kms_object_works_with_the_function_policy(localaws, 
 
 
 def test_backfill_of_an_sse_kms_object_is_refused_without_the_kms_statements(localaws, keys, function_policy):
-    without_kms = {**function_policy, "Statement": [statement for statement in function_policy["Statement"]
-                                                     if statement.get("Sid") not in KMS_SIDS]}
+    kept = [statement for statement in function_policy["Statement"] if statement.get("Sid") not in KMS_SIDS]
+    without_kms = {**function_policy, "Statement": kept}
     source = _kms_pair(localaws, keys)
     result = backfill(_session_clients(localaws, without_kms),
                       BackfillSpec(source_bucket=source, dest_region=DR_REGION, concurrency=2))

@@ -104,9 +104,8 @@ def kms_authorizations(response) -> list[_iam.Authorization]:
     headers = response.headers
     needed = []
     if name in WRITES and bucket and key:
-        encryption = written_encryption(bucket, headers)
-        if encryption:
-            key_arn, bucket_key = encryption
+        key_arn, bucket_key = written_encryption(bucket, headers)
+        if key_arn:
             needed += [s3_kms_call(action, key_arn, bucket, key, bucket_key) for action in WRITES[name]]
     if name in READS and bucket and key:
         version = parse_qs(urlparse(response.uri).query).get("versionId", [None])[0]
@@ -129,8 +128,9 @@ def s3_kms_call(action: str, key_arn: str, bucket: str, key: str, bucket_key: bo
         "kms:EncryptionContextKeys": ["aws:s3:arn"]})
 
 
-def written_encryption(bucket: str, headers) -> tuple[str, bool] | None:
-    """(key ARN, bucket key on) of an SSE-KMS write with a customer managed key, from the request or the bucket default."""
+def written_encryption(bucket: str, headers) -> tuple[str | None, bool]:
+    """(key ARN, bucket key on) of an SSE-KMS write with a customer managed key, from the request or the bucket
+    default; (None, False) for any other write."""
     default = (getattr(_bucket(bucket), "encryption", None) or {}).get("Rule") or {}
     by_default = default.get("ApplyServerSideEncryptionByDefault") or {}
     algorithm = headers.get("x-amz-server-side-encryption")
@@ -138,12 +138,11 @@ def written_encryption(bucket: str, headers) -> tuple[str, bool] | None:
     if not algorithm:
         algorithm, key_id = by_default.get("SSEAlgorithm"), by_default.get("KMSMasterKeyID")
     if algorithm not in KMS_ALGORITHMS or not key_id:
-        return None
+        return None, False
     bucket_key = headers.get("x-amz-server-side-encryption-bucket-key-enabled")
     if bucket_key is None:
         bucket_key = default.get("BucketKeyEnabled")
-    key_arn = _key_arn(key_id, bucket)
-    return (key_arn, _true(bucket_key)) if key_arn else None
+    return _key_arn(key_id, bucket), _true(bucket_key)
 
 
 def _stored_object_decrypt(bucket: str, key: str, version: str | None) -> list[_iam.Authorization]:
