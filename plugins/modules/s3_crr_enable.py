@@ -162,6 +162,12 @@ options:
         description:
           - The KMS key in O(dest_region) that encrypts the replicas of SSE-KMS objects.
           - A key ARN of another Region is an error before anything is written.
+          - An alias or key id is stored in the replication rule as the key ARN (looked up with DescribeKey in
+            O(dest_region)), because replication fails with an alias. For a DR bucket of another account
+            (O(dest_account)) give the key ARN; an alias or key id is an error, since it would name a key of
+            this account.
+          - The replication role may use it with C(kms:Encrypt), C(kms:GenerateDataKey) and C(kms:Decrypt) through S3
+            in O(dest_region), for the DR bucket's objects and, with S3 Bucket Keys, the DR bucket itself.
         type: str
       replica_modifications:
         description: Replicate metadata changes made to replicas back (for two-way replication).

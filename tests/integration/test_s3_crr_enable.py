@@ -160,6 +160,21 @@ def test_kms_rtc_and_metrics_read_back_equal(run_playbook, aws_client):
     assert statements["EncryptReplicas"]["Condition"]["StringLike"]["kms:ViaService"] == f"s3.{DR_REGION}.amazonaws.com"
 
 
+def test_a_replica_key_alias_is_stored_as_the_key_arn_and_a_second_run_changes_nothing(run_playbook, aws_client):
+    source = make_source(aws_client)
+    source_key, replica_key = _kms_key(aws_client, SOURCE_REGION), _kms_key(aws_client, DR_REGION)
+    alias = f"alias/{source}"
+    aws_client("kms", DR_REGION).create_alias(AliasName=alias, TargetKeyId=replica_key)
+    options = {"source_bucket": source, "dest_region": DR_REGION, "source_kms_key_ids": [source_key],
+               "rules": [{"id": "dr", "sse_kms_encrypted_objects": True, "replica_kms_key_id": alias}]}
+    first = crr(run_playbook, **options)
+    assert first["changed"] is True, first
+    rule = replication_of(aws_client, source)["Rules"][0]
+    assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": replica_key}
+    again = crr(run_playbook, **options)
+    assert again["changed"] is False, again
+
+
 @pytest.mark.parametrize(("rule", "expected_filter", "expected_extra"), [
     ({"id": "dr", "prefix": "reports/"}, {"Prefix": "reports/"}, {}),
     ({"id": "dr", "tags": {"tier": "gold"}}, {"Tag": {"Key": "tier", "Value": "gold"}},

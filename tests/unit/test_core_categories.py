@@ -152,7 +152,10 @@ def test_acl_grants_to_other_accounts_are_reported():
 
 
 class FakeS3:
-    """Answers only what ``unsupported`` asks."""
+    """Answers only what ``unsupported`` asks (a client of the DR Region)."""
+
+    class meta:  # noqa: N801 - boto3's attribute
+        region_name = "us-west-2"
 
     def __init__(self, ownership=None, object_lock=None):
         self.ownership, self.object_lock = ownership, object_lock
@@ -171,7 +174,11 @@ def test_skip_reasons_for_what_the_dr_bucket_cannot_take():
     assert "BucketOwnerEnforced" in REGISTRY["acl"].unsupported({}, FakeS3(ownership="BucketOwnerEnforced"), "b")
     assert REGISTRY["acl"].unsupported({}, FakeS3(ownership="ObjectWriter"), "b") is None
     locked = {"ObjectLockEnabled": "Enabled"}
-    assert "created without Object Lock" in REGISTRY["object-lock"].unsupported(locked, FakeS3(), "b")
+    reason = REGISTRY["object-lock"].unsupported(locked, FakeS3(), "b")
+    assert "has no Object Lock" in reason
+    # What S3 allows for an existing bucket (since 2023): versioning on, then PutObjectLockConfiguration.
+    assert "turn its versioning on, then `aws s3api put-object-lock-configuration --region us-west-2 --bucket b " \
+           "--object-lock-configuration ObjectLockEnabled=Enabled`" in reason
     assert "dots" in REGISTRY["accelerate"].unsupported("Enabled", FakeS3(), "my.bucket-dr")
     with pytest.raises(Unmapped, match="access point"):
         REGISTRY["metrics"].rewrite({"m": {"Id": "m", "Filter": {

@@ -238,3 +238,75 @@ def test_fleet_threads_create_the_boundary_once(aws):
     assert len(creations) == 1, creations
     roles = [aws("iam", "us-east-1").get_role(RoleName=f"s3-crr-{name}")["Role"] for name in sources]
     assert {role["PermissionsBoundary"]["PermissionsBoundaryArn"] for role in roles} == {COLLECTION_BOUNDARY}
+
+
+def _kms_rule(replica_key: str) -> dict:
+    return {"id": "dr", "sse_kms_encrypted_objects": True, "replica_kms_key_id": replica_key}
+
+
+@pytest.mark.parametrize("given", ["alias", "alias_arn", "key_id"])
+def test_replica_kms_key_is_stored_as_the_key_arn_of_the_dr_region(aws, given):
+    dr_kms = aws("kms", "us-west-2")
+    key = dr_kms.create_key()["KeyMetadata"]
+    dr_kms.create_alias(AliasName="alias/dr-replicas", TargetKeyId=key["KeyId"])
+    source_key = aws("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    replica_key = {"alias": "alias/dr-replicas", "key_id": key["KeyId"],
+                   "alias_arn": key["Arn"].replace(f":key/{key['KeyId']}", ":alias/dr-replicas")}[given]
+    apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", rules=[_kms_rule(replica_key)],
+                           source_kms_key_ids=[source_key]))
+    rule = aws("s3", "eu-west-1").get_bucket_replication(Bucket="src")["ReplicationConfiguration"]["Rules"][0]
+    assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": key["Arn"]}
+    policy = aws("iam", "us-east-1").get_role_policy(RoleName="s3-crr-src", PolicyName="s3-replication")
+    replicas = next(s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "EncryptReplicas")
+    assert replicas["Resource"] == key["Arn"] or replicas["Resource"] == [key["Arn"]]
+
+
+@pytest.mark.parametrize("replica_key", ["1234abcd-12ab-34cd-56ef-1234567890ab", "alias/their-key"])
+def test_a_cross_account_replica_key_must_be_a_full_arn(aws, replica_key):
+    with pytest.raises(DRError) as raised:
+        apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", dest_account="210987654321",
+                               rules=[_kms_rule(replica_key)], source_kms_key_ids=[
+                                   aws("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]]))
+    assert "belongs to account 210987654321" in raised.value.message
+    assert "Give the key ARN, arn:aws:kms:us-west-2:210987654321:key/<key id>" in raised.value.message
+    assert "123456789012:key/" + replica_key not in raised.value.message  # never made a source-account ARN
+    assert no_dr_bucket_and_no_role(aws)
+
+
+def test_a_cross_account_replica_key_arn_is_used_as_given(aws):
+    their_key = "arn:aws:kms:us-west-2:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    result = apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2", dest_account="210987654321",
+                                    rules=[_kms_rule(their_key)], source_kms_key_ids=[
+                                        aws("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]]),
+                       check_mode=True)
+    rule = result.after["replication"]["Rules"][0]
+    assert rule["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": their_key}
+
+
+def test_an_unknown_bare_replica_key_id_is_an_error_not_a_guessed_arn(aws):
+    with pytest.raises(DRError, match="KMS key 1234abcd-12ab-34cd-56ef-1234567890ab in us-west-2 cannot be resolved"):
+        apply_crr(aws, CrrSpec(source_bucket="src", dest_region="us-west-2",
+                               rules=[_kms_rule("1234abcd-12ab-34cd-56ef-1234567890ab")], source_kms_key_ids=[
+                                   aws("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]]))
+    assert no_dr_bucket_and_no_role(aws)
+
+
+def test_a_dr_bucket_without_object_lock_gets_the_advice_aws_documents_and_following_it_works(aws):
+    aws("s3", "eu-west-1").create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True,
+                                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    dr_s3 = aws("s3", "us-west-2")
+    dr_s3.create_bucket(Bucket="locked-dr", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    with pytest.raises(DRError) as raised:
+        apply_crr(aws, CrrSpec(source_bucket="locked", dest_region="us-west-2"))
+    message = raised.value.message
+    assert "can only be enabled when a bucket is created" not in message
+    assert ("turn its versioning on, then `aws s3api put-object-lock-configuration --region us-west-2 --bucket "
+            "locked-dr --object-lock-configuration ObjectLockEnabled=Enabled`") in message
+    with pytest.raises(ClientError):  # refused before replication was written
+        aws("s3", "eu-west-1").get_bucket_replication(Bucket="locked")
+    # Doing what it says is enough: the next run enables replication.
+    dr_s3.put_bucket_versioning(Bucket="locked-dr", VersioningConfiguration={"Status": "Enabled"})
+    dr_s3.put_object_lock_configuration(Bucket="locked-dr", ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
+    apply_crr(aws, CrrSpec(source_bucket="locked", dest_region="us-west-2"))
+    rules = aws("s3", "eu-west-1").get_bucket_replication(Bucket="locked")["ReplicationConfiguration"]["Rules"]
+    assert rules[0]["Destination"]["Bucket"] == "arn:aws:s3:::locked-dr"

@@ -144,6 +144,20 @@ def test_replication_policy_is_scoped_to_exact_buckets_and_keys():
     assert kms["EncryptReplicas"]["Condition"]["StringLike"]["kms:ViaService"] == "s3.us-west-2.amazonaws.com"
 
 
+def test_replication_policy_allows_the_object_and_the_bucket_key_encryption_context_on_both_sides():
+    policy = replication_role_policy("src", "eu-west-1", "dst", "us-west-2",
+                                     source_kms_keys=["arn:aws:kms:eu-west-1:1:key/a"],
+                                     replica_kms_keys=["arn:aws:kms:us-west-2:1:key/b"])
+    kms = {s["Sid"]: s for s in policy["Statement"] if s["Sid"] in ("DecryptSourceObjects", "EncryptReplicas")}
+    context = "kms:EncryptionContext:aws:s3:arn"
+    # Without an S3 Bucket Key the context is the object ARN, with one the bucket ARN: both, and nothing wider.
+    assert kms["DecryptSourceObjects"]["Condition"]["StringLike"][context] == ["arn:aws:s3:::src", "arn:aws:s3:::src/*"]
+    assert kms["EncryptReplicas"]["Condition"]["StringLike"][context] == ["arn:aws:s3:::dst", "arn:aws:s3:::dst/*"]
+    assert kms["DecryptSourceObjects"]["Action"] == ["kms:Decrypt"]
+    assert set(kms["EncryptReplicas"]["Action"]) == {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+    assert kms["EncryptReplicas"]["Resource"] == ["arn:aws:kms:us-west-2:1:key/b"]
+
+
 def test_replication_policy_reads_object_lock_settings_only_for_object_lock_sources():
     def source_object_actions(**options):
         policy = replication_role_policy("src", "eu-west-1", "dst", "us-west-2", **options)

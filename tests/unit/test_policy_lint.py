@@ -59,14 +59,15 @@ def core_policies() -> dict[str, dict[str, Any]]:
     }
 
 
-def render_role_policies(work_dir: Path) -> dict[str, dict[str, Any]]:
-    """Each policy template of the role, rendered by Ansible as the role's tasks render it."""
+def render_role_policies(work_dir: Path, overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Each policy template of the role, rendered by Ansible as the role's tasks render it (``overrides``: role
+    variables to set instead of the ones this test sets)."""
     templates_dir = ROLE / "templates"
     (work_dir / "templates").symlink_to(templates_dir)  # the play's own template search path
     output = work_dir / "rendered.json"
     templates = sorted(path.name for path in templates_dir.glob("*.j2") if not path.name.startswith("_"))
     playbook = work_dir / "render.yml"
-    playbook.write_text(yaml.safe_dump([_render_play(templates, output)], sort_keys=False))
+    playbook.write_text(yaml.safe_dump([_render_play(templates, output, overrides or {})], sort_keys=False))
     run = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(playbook)], cwd=REPO_ROOT,
                          env={**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
                          capture_output=True, text=True, timeout=300, check=False)
@@ -92,7 +93,7 @@ def _is_loop_keyword(key: str) -> bool:
     return key in ("loop", "loop_control") or key.startswith("with_")
 
 
-def _render_play(templates: list[str], output: Path) -> dict[str, Any]:
+def _render_play(templates: list[str], output: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     include_vars = next(task["vars"] for task in _tasks(ROLE / "tasks" / "main.yml") if "include_tasks" in task
                         or "ansible.builtin.include_tasks" in task)
     play_vars = {
@@ -105,7 +106,10 @@ def _render_play(templates: list[str], output: Path) -> dict[str, Any]:
         "dr_pipeline_pair": "{{ dr_pipeline_pairs[0] }}",
         "dr_pipeline_audit_table": True,
         "dr_pipeline_cloudtrail": True,
+        "dr_pipeline_kms_key_map": {SOURCE_KEY: REPLICA_KEY},
+        "dr_pipeline_dest_kms_key_id": REPLICA_KEY,
         "policy_lint_renderings": [],
+        **overrides,
     }
     record = ("{{ policy_lint_renderings + [{'template': policy_lint_template, 'label': policy_lint_label, "
               "'text': lookup('ansible.builtin.template', policy_lint_template)}] }}")

@@ -157,6 +157,15 @@ def object_lock_enabled(s3, bucket: str) -> bool:
     return configuration.get("ObjectLockEnabled") == "Enabled"
 
 
+def object_lock_advice(bucket: str, region: str) -> str:
+    """What to do about a DR bucket without Object Lock ("Configuring S3 Object Lock", S3 User Guide): S3 enables
+    it at creation, or on an existing bucket whose versioning is Enabled with PutObjectLockConfiguration."""
+    return (f"Enable Object Lock on DR bucket {bucket} in {region} (it cannot be turned off again): turn its "
+            f"versioning on, then `aws s3api put-object-lock-configuration --region {region} --bucket {bucket} "
+            "--object-lock-configuration ObjectLockEnabled=Enabled`; or use a new dest_bucket, which is created "
+            "with Object Lock")
+
+
 def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, object_lock: bool,
                          result: Result, check_mode: bool) -> None:
     """Create a DR bucket locked down by default.

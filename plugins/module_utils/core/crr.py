@@ -145,9 +145,8 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         dest_gaps, dest_policy = buckets.baseline_gaps(dest_s3, dest) if dest_exists else ([], None)
         if dest_exists and source_object_lock and not buckets.object_lock_enabled(dest_s3, dest):
             raise DRError(f"Source bucket {source} uses Object Lock but DR bucket {dest} in {spec.dest_region} does "
-                          "not, and Object Lock can only be enabled when a bucket is created. Use a new dest_bucket "
-                          "(it will be created with Object Lock) or enable Object Lock on the DR bucket.",
-                          bucket=source, region=source_region)
+                          f"not, so locked versions would replicate without their retention. "
+                          f"{buckets.object_lock_advice(dest, spec.dest_region)}.", bucket=source, region=source_region)
         if not dest_exists and not spec.create_dest_bucket:
             raise DRError(f"DR bucket {dest} does not exist in {spec.dest_region} and create_dest_bucket is false. "
                           "Create it, or set create_dest_bucket: true.", bucket=source, region=source_region)
@@ -160,7 +159,10 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         "dest_baseline_gaps": list(dest_gaps),
     }
 
-    desired_rules = [replication.api_rule(rule, dest, rule.get("priority"))
+    # S3 accepts an alias or a bare key id as ReplicaKmsKeyID, and replication then fails: store the key ARN.
+    replica_keys = _replica_key_arns(clients, spec, account_id)
+    desired_rules = [replication.api_rule({**rule, "replica_kms_key_id": replica_keys.get(rule.get("replica_kms_key_id"))},
+                                          dest, rule.get("priority"))
                      for rule in spec.resolved_rules]
     existing_rules = (existing or {}).get("Rules", [])
     foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
@@ -173,7 +175,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         policy = replication_role_policy(
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
-            replica_kms_keys=_replica_kms_keys(clients, spec, account_id),
+            replica_kms_keys=[*replica_keys.values(), *_dest_default_key(clients, spec, account_id)],
             owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
         role_arn = iam.role_arn(iam_client, account_id, role_name)
         managed_role = (iam_client, role_name, policy)
@@ -322,26 +324,40 @@ def _source_kms_keys(clients, spec, source_s3, source_region, account_id) -> lis
                           "default KMS key and source_kms_key_ids is empty. List the KMS keys that encrypt its "
                           "objects in source_kms_key_ids.", bucket=spec.source_bucket, region=source_region)
         keys = [default_key]
-    return [_key_arn(clients, key, source_region, account_id) for key in keys]
+    return [_key_arn(clients, key, source_region, account_id, account_id) for key in keys]
 
 
-def _replica_kms_keys(clients, spec, account_id) -> list[str]:
-    keys = [rule["replica_kms_key_id"] for rule in spec.resolved_rules if rule.get("replica_kms_key_id")]
-    if spec.dest_kms_key_id:
-        keys.append(spec.dest_kms_key_id)
-    return [_key_arn(clients, key, spec.dest_region, account_id) for key in keys]
+def _replica_key_arns(clients, spec, account_id) -> dict[str, str]:
+    """Each rule's replica_kms_key_id -> the ARN of that key in the DR Region (DescribeKey there)."""
+    keys = {rule["replica_kms_key_id"] for rule in spec.resolved_rules if rule.get("replica_kms_key_id")}
+    return {key: _key_arn(clients, key, spec.dest_region, spec.resolved_dest_account or account_id, account_id)
+            for key in sorted(keys)}
 
 
-def _key_arn(clients, key: str, region: str, account_id: str) -> str:
-    """A KMS key ARN for an IAM policy Resource (aliases and bare IDs do not match there)."""
+def _dest_default_key(clients, spec, account_id) -> list[str]:
+    if not spec.dest_kms_key_id:
+        return []
+    return [_key_arn(clients, spec.dest_kms_key_id, spec.dest_region, spec.resolved_dest_account or account_id,
+                     account_id)]
+
+
+def _key_arn(clients, key: str, region: str, key_account: str, account_id: str) -> str:
+    """The key ARN of ``key`` (an ARN, alias ARN, alias/name or bare key id) in ``region``.
+
+    IAM policy Resources and ReplicaKmsKeyID need the key ARN: an alias or bare id does not match there, and KMS
+    resolves it in the caller's account. ``key_account`` owns the key (the DR bucket's owner); when that is another
+    account, an alias or a bare id would name a key of this account, so only a full ARN is accepted.
+    """
     if key.startswith("arn:") and ":key/" in key:
         return key
     if key.startswith("arn:") and ":alias/" in key:
         region = key.split(":")[3]
+    elif key_account != account_id:
+        raise DRError(f"KMS key {key} is not a full ARN, but the key belongs to account {key_account}, which owns "
+                      f"the DR bucket: KMS would look {key} up in this account ({account_id}). Give the key ARN, "
+                      f"arn:{validation.partition_of(region)}:kms:{region}:{key_account}:key/<key id>.", region=region)
     try:
         return clients("kms", region).describe_key(KeyId=key)["KeyMetadata"]["Arn"]
     except Exception as error:
-        if not key.startswith(("alias/", "arn:")):
-            return f"arn:aws:kms:{region}:{account_id}:key/{key}"
         raise DRError(f"KMS key {key} in {region} cannot be resolved to a key ARN ({error_message(error)}). Give the "
                       "key ARN instead.", region=region, cause=error) from error

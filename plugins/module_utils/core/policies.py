@@ -25,6 +25,16 @@ def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
 
 
+def s3_encryption_contexts(arn: str) -> list[str]:
+    """The ``kms:EncryptionContext:aws:s3:arn`` values S3 uses for a bucket's SSE-KMS objects.
+
+    Without an S3 Bucket Key the context is the object ARN; with one it is the bucket ARN ("Changes to note
+    before enabling an S3 Bucket Key", S3 User Guide). A bucket may switch, and objects keep the context they
+    were written with, so a policy allows both.
+    """
+    return [arn, f"{arn}/*"]
+
+
 def arn_partition(arn: str) -> str:
     """The partition of an ARN (aws, aws-cn, aws-us-gov, ...), e.g. of the caller's identity."""
     return arn.split(":")[1]
@@ -101,14 +111,16 @@ def replication_role_policy(source_bucket: str, source_region: str, dest_bucket:
         statements.append({
             "Sid": "DecryptSourceObjects", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": source_kms_keys,
             "Condition": {"StringLike": {"kms:ViaService": f"s3.{source_region}.amazonaws.com",
-                                         "kms:EncryptionContext:aws:s3:arn": [f"{source}/*"]}},
+                                         "kms:EncryptionContext:aws:s3:arn": s3_encryption_contexts(source)}},
         })
     if replica_kms_keys:
+        # kms:Decrypt too: S3 reads back the data key of a replica it writes with these keys (replication of
+        # SSE-KMS objects, "Replicating encrypted objects" in the S3 User Guide).
         statements.append({
-            "Sid": "EncryptReplicas", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Sid": "EncryptReplicas", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
             "Resource": replica_kms_keys,
             "Condition": {"StringLike": {"kms:ViaService": f"s3.{dest_region}.amazonaws.com",
-                                         "kms:EncryptionContext:aws:s3:arn": [f"{dest}/*"]}},
+                                         "kms:EncryptionContext:aws:s3:arn": s3_encryption_contexts(dest)}},
         })
     return {"Version": VERSION, "Statement": statements}
 

@@ -72,6 +72,8 @@ def refuse(response, iam_request, authorization: _iam.Authorization, denial: Exc
 def _reason(iam_request, authorization: _iam.Authorization) -> str:
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
+    if getattr(iam_request, "_localaws_denial_reason", None):  # a resource policy refused (s3_sse_kms_permissions)
+        return iam_request._localaws_denial_reason
     results = [IAMPolicy(policy).is_action_permitted(authorization.action, authorization.resource)
                for policy in iam_request._access_key.collect_policies()]
     if PermissionResult.DENIED in results:

@@ -26,8 +26,8 @@ the bucket, the caller's for a bucket that does not exist yet; other services: t
 resource ARN), ``aws:SecureTransport`` (true: the endpoint stands in for AWS's HTTPS front door and
 serves plain HTTP on loopback only); request keys from the resolvers: ``iam:PassedToService``,
 ``iam:PermissionsBoundary``, ``kms:EncryptionContext:<key>``, ``kms:EncryptionContextKeys``,
-``kms:CallerAccount``; ``kms:ViaService`` is always absent (a session's own KMS call; KMS calls S3
-makes on its behalf are not modelled).
+``kms:CallerAccount``; ``kms:ViaService`` is absent on a session's own KMS call and set by
+``s3_sse_kms_permissions`` on the KMS calls S3 makes on the session's behalf.
 
 Any other key, a date/IP/binary operator, or a policy variable cannot be evaluated here: the
 statement is then taken to not apply when it allows and to apply when it denies (fail closed,
@@ -63,20 +63,21 @@ def apply() -> None:
         context = _iam.current_context()
         if context is None:  # a trust or bucket policy moto evaluates on its own terms
             return original(self, incoming_condition_values)
-        try:
-            return conditions_match(self._statement.get("Condition") or {}, context)
-        except CannotEvaluate as reason:
-            print(f"localaws IAM: {reason}; the {self._statement.get('Effect')} statement "
-                  f"{self._statement.get('Sid', '')!r} is treated as {'applying' if _is_deny(self) else 'not applying'}",
-                  flush=True)
-            return _is_deny(self)
+        return statement_conditions_hold(self._statement, context)
 
     IAMPolicyStatement._check_conditions = _check_conditions
     _iam.CONTEXT_BUILDERS.append(global_keys)
 
 
-def _is_deny(statement) -> bool:
-    return statement._statement.get("Effect") == "Deny"
+def statement_conditions_hold(statement: dict, context: dict) -> bool:
+    """Whether the statement's Condition matches the context; one that cannot be evaluated fails closed."""
+    try:
+        return conditions_match(statement.get("Condition") or {}, context)
+    except CannotEvaluate as reason:
+        deny = statement.get("Effect") == "Deny"
+        print(f"localaws IAM: {reason}; the {statement.get('Effect')} statement "
+              f"{statement.get('Sid', '')!r} is treated as {'applying' if deny else 'not applying'}", flush=True)
+        return deny
 
 
 def conditions_match(condition: dict, context: dict) -> bool:

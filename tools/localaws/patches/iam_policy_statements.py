@@ -30,25 +30,38 @@ def apply() -> None:
 
     def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
         statement = self._statement
-        if "NotAction" in statement:
-            if _any_match(statement["NotAction"], action, ignore_case=True):
-                return PermissionResult.NEUTRAL
-        elif not _any_match(statement.get("Action", []), action, ignore_case=True):
-            return PermissionResult.NEUTRAL
         if self.is_unknown_principal(statement.get("Principal")):
             return PermissionResult.NEUTRAL
         if principal and not self._check_principal(principal):
             return PermissionResult.NEUTRAL
-        if "NotResource" in statement:
-            if _any_match(statement["NotResource"], resource):
-                return PermissionResult.NEUTRAL
-        elif "Resource" in statement and not _any_match(statement["Resource"], resource):
+        effect = statement_effect(statement, action, resource,
+                                  lambda _condition: self._check_conditions(incoming_condition_values))
+        if effect is None:
             return PermissionResult.NEUTRAL
-        if not self._check_conditions(incoming_condition_values):
-            return PermissionResult.NEUTRAL
-        return PermissionResult.DENIED if statement.get("Effect") == "Deny" else PermissionResult.PERMITTED
+        return PermissionResult.DENIED if effect == "Deny" else PermissionResult.PERMITTED
 
     IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def statement_effect(statement: dict, action: str, resource: str, conditions_hold) -> str | None:
+    """``"Allow"``/``"Deny"`` when the statement applies to the action on the resource, else None.
+
+    ``conditions_hold(condition)`` decides the statement's ``Condition`` (called only when action and resource
+    match). The Principal is the caller's business (identity policies have none).
+    """
+    if "NotAction" in statement:
+        if _any_match(statement["NotAction"], action, ignore_case=True):
+            return None
+    elif not _any_match(statement.get("Action", []), action, ignore_case=True):
+        return None
+    if "NotResource" in statement:
+        if _any_match(statement["NotResource"], resource):
+            return None
+    elif "Resource" in statement and not _any_match(statement["Resource"], resource):
+        return None
+    if not conditions_hold(statement.get("Condition") or {}):
+        return None
+    return "Deny" if statement.get("Effect") == "Deny" else "Allow"
 
 
 def _any_match(patterns, value: str, ignore_case: bool = False) -> bool:

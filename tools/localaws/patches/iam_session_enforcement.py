@@ -17,8 +17,8 @@ patches and ``s3_iam_action_names`` register in ``_iam``; without them moto's gu
 
 Not evaluated here: requests signed with an IAM user's access keys or with a session of a role
 that does not exist (moto's way to act as another account; both pass like ``testing``),
-resource-based policies (bucket, topic, queue, key policies) for these
-sessions, SCPs/RCPs, session policies, VPC endpoint policies.
+resource-based policies (bucket, topic, queue policies; key policies are
+``s3_sse_kms_permissions``'s) for these sessions, SCPs/RCPs, session policies, VPC endpoint policies.
 """
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ ACL calls and deletes their ``...Version...`` action; ``x-amz-tagging`` / ACL he
 ownership adds ``s3:PutBucketObjectLockConfiguration`` + ``s3:PutBucketVersioning``,
 ``s3:PutBucketAcl``, ``s3:PutBucketOwnershipControls``.
 
-Not modelled: the KMS permissions S3 uses on the caller's behalf for SSE-KMS objects
-(``kms:GenerateDataKey``/``kms:Decrypt`` via S3), CopyObject's tag copy
+The KMS permissions S3 uses on the caller's behalf for SSE-KMS objects are added by
+``s3_sse_kms_permissions``. Not modelled: CopyObject's tag copy
 (``s3:GetObjectTagging`` on the source), S3 Object Lambda, access points and directory buckets.
 """
 from __future__ import annotations

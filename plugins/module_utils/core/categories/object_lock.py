@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Object Lock default retention (Object Lock itself can only be turned on when a bucket is created)."""
+"""Object Lock default retention (Object Lock itself is turned on at creation, or once on a versioned bucket)."""
 
 from __future__ import annotations
 
+from ..buckets import object_lock_advice
 from .base import Category, absent_on
 
 
@@ -16,8 +17,8 @@ class ObjectLock(Category):
 
     def unsupported(self, source_value, dest_s3, dest_bucket):
         if source_value and not self.read(dest_s3, dest_bucket):
-            return (f"the DR bucket {dest_bucket} was created without Object Lock, which can only be enabled at "
-                    "creation; recreate it with Object Lock to carry the retention settings")
+            return (f"the DR bucket {dest_bucket} has no Object Lock, so its default retention cannot be set. "
+                    + object_lock_advice(dest_bucket, dest_s3.meta.region_name))
         return None
 
     def apply(self, s3, bucket, value, current):
