@@ -9,10 +9,11 @@ owner confirm (pipeline_common.confirmed_messages); others are logged as rejecte
 
 from __future__ import annotations
 
-from pipeline_common import clients, confirmed_messages, json_setting, log_action, setting
-from s3dr_core.backfill import BackfillSpec, backfill
-from s3dr_core.crr import CrrSpec, apply_crr
+from pipeline_common import clients, confirmed_messages, copy_clients, json_setting, log_action, setting
+from s3dr_core.backfill import backfill
+from s3dr_core.crr import apply_crr
 from s3dr_core.errors import DRError
+from s3dr_core.specs import backfill_spec, crr_spec
 
 
 def handler(event, context):
@@ -21,10 +22,8 @@ def handler(event, context):
     for message in confirmed_messages(aws, event):
         bucket = message.source_bucket
         state = "absent" if message.action == "disable" else "present"
-        spec = CrrSpec(source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
-                       rules=json_setting("REPLICATION_RULES", "null"), state=state,
-                       role_propagation_timeout=int(setting("ROLE_PROPAGATION_TIMEOUT", "60")),
-                       permissions_boundary=setting("PERMISSIONS_BOUNDARY_ARN"))
+        spec = crr_spec(json_setting("CRR_SPEC", None), strict=True, source_bucket=bucket, dest_region=setting("DEST_REGION"),
+                        state=state)
         try:
             result = apply_crr(aws, spec)
         except DRError as error:
@@ -33,10 +32,10 @@ def handler(event, context):
         log_action("replication_" + ("enabled" if state == "present" else "disabled"), bucket,
                    changed=result.changed, actions=result.actions, role_arn=result.data.get("role_arn"),
                    warnings=result.warnings)
-        if state == "present" and int(setting("BACKFILL_MAX_OBJECTS", "10000")) > 0:
-            copied = backfill(aws, BackfillSpec(source_bucket=bucket, dest_region=spec.dest_region,
-                                                dest_suffix=spec.dest_suffix, concurrency=16,
-                                                max_objects=int(setting("BACKFILL_MAX_OBJECTS", "10000"))))
+        backfill_options = json_setting("BACKFILL_SPEC", "null")  # null: the pipeline was deployed without backfill
+        if state == "present" and backfill_options is not None:
+            copy_spec = backfill_spec(backfill_options, strict=True, source_bucket=bucket, dest_region=spec.dest_region)
+            copied = backfill(copy_clients(copy_spec.concurrency), copy_spec)
             log_action("backfill", bucket, **{key: copied.data.get(key) for key in (
                 "objects_scanned", "objects_copied", "objects_failed", "bytes_copied", "complete")})
         done.append(bucket)

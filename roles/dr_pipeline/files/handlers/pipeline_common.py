@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from s3dr_core.backfill import backfill_clients
 from s3dr_core.buckets import bucket_tags, source_bucket_region
 from s3dr_core.clients import boto3_clients
 from s3dr_core.errors import DRError, error_code
@@ -250,3 +251,10 @@ def publish(clients, topic_arn: str, message: PipelineMessage) -> None:
 def clients():
     """One client factory per process, so a warm Lambda reuses its connections."""
     return boto3_clients()
+
+
+@functools.lru_cache(maxsize=2)
+def copy_clients(concurrency: int):
+    """Clients for a backfill of ``concurrency`` parallel copies: their connection pool fits the copy workers
+    (botocore's default pool of 10 would make most of them wait for a connection)."""
+    return backfill_clients(concurrency=concurrency)
