@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.module_utils.core.backfill import BackfillSpec, backfill
-from tests.unit.test_core_backfill import DEST, DR_REGION, SOURCE, SOURCE_REGION, aws, dest_keys, put  # noqa: F401
+from plugins.module_utils.core.backfill import BackfillSpec, backfill, spec_problems
+from tests.unit import test_core_backfill
+from tests.unit.test_core_backfill import DEST, DR_REGION, SOURCE, SOURCE_REGION, dest_keys, put
+
+aws = test_core_backfill.aws  # the same moto fixture: two buckets in two Regions
 
 OBJECTS = 120
 
@@ -57,6 +60,4 @@ def test_an_object_a_worker_leaves_at_the_object_limit_is_where_the_next_run_beg
     ({"start_after": "k" * 1025}, "start_after must be an object key (1024 bytes at most)"),
 ])
 def test_bad_resume_options_are_refused_before_any_call(options, message):
-    from plugins.module_utils.core.backfill import spec_problems
-
     assert message in "; ".join(spec_problems(BackfillSpec(source_bucket=SOURCE, dest_region=DR_REGION, **options)))
