@@ -395,6 +395,7 @@ ARGUMENT_SPEC = dict(
     harden_dest=dict(type="bool", default=False),
 )
 
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,

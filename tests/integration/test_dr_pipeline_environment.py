@@ -13,7 +13,7 @@ ACCOUNT = "123456789012"
 def kms_key_map(entries: int) -> dict[str, str]:
     """Source-Region key ARN -> DR-Region key ARN, as a real map of key ids looks."""
     return {f"arn:aws:kms:{SOURCE_REGION}:{ACCOUNT}:key/{uuid.uuid4()}":
-            f"arn:aws:kms:{DR_REGION}:{ACCOUNT}:key/{uuid.uuid4()}" for _ in range(entries)}
+            f"arn:aws:kms:{DR_REGION}:{ACCOUNT}:key/{uuid.uuid4()}" for _entry in range(entries)}
 
 
 def test_thirty_kms_key_arns_fail_the_deploy_before_any_write(localaws, run_playbook, aws_client):

@@ -435,8 +435,8 @@ def _etag(item: dict[str, Any]) -> str:
 
 def _listing(s3, bucket: str, prefix: str, start_after: str | None = None) -> Iterator[dict[str, Any]]:
     """Objects in key order (S3 lists UTF-8 binary order, which is str order in Python), after ``start_after``."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix,
-                                                               **({"StartAfter": start_after} if start_after else {})):
+    resume = {"StartAfter": start_after} if start_after else {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, **resume):
         yield from page.get("Contents", [])
 
 
