@@ -52,12 +52,6 @@ def module_clients(module) -> ClientFactory:
     return ClientFactory(lambda service, region: module.client(service, region=region, config=retry_config()))
 
 
-def clone_spec_options(params: dict, *extra: str) -> dict:
-    """The CloneSpec fields a module's parameters give (beyond the bucket pair itself)."""
-    return {name: params[name] for name in ("dest_region", "dest_suffix", "allow_unknown_region", *CLONE_OPTIONS_SPEC,
-                                            *extra)}
-
-
 def selected_buckets(module, clients) -> dict[str, str | None]:
     """Source bucket -> its DR bucket name (None: derived from dest_suffix), for whichever selection was given."""
     params = module.params

@@ -178,12 +178,12 @@ failed_buckets:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_configuration
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_configuration
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
-    clone_spec_options,
     exit_single_or_fleet,
     module_clients,
     selected_buckets,
@@ -203,12 +203,10 @@ ARGUMENT_SPEC = dict(
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
     clients = module_clients(module)
-    options = clone_spec_options(module.params, "purge", "create_dest_bucket", "dest_kms_key_id", "harden_dest",
-                                 "iac_owned")
     selection = selected_buckets(module, clients)
 
     def clone(bucket):
-        return clone_configuration(clients, CloneSpec(source_bucket=bucket, dest_bucket=selection[bucket], **options),
+        return clone_configuration(clients, clone_spec(module.params, source_bucket=bucket, dest_bucket=selection[bucket]),
                                    check_mode=module.check_mode)
 
     exit_single_or_fleet(module, selection, clone)

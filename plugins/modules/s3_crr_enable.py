@@ -355,8 +355,9 @@ failed_buckets:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import CrrSpec, apply_crr
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import apply_crr
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import crr_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
@@ -400,11 +401,6 @@ ARGUMENT_SPEC = dict(
     harden_dest=dict(type="bool", default=False),
 )
 
-SPEC_FIELDS = ("dest_region", "dest_suffix", "create_dest_bucket", "dest_kms_key_id", "dest_account",
-               "owner_override", "role_arn", "role_name", "role_propagation_timeout", "source_kms_key_ids", "rules",
-               "purge_rules", "allow_role_change", "state", "permissions_boundary", "allow_unknown_region",
-               "harden_dest")
-
 
 def main():
     module = AnsibleAWSModule(
@@ -415,11 +411,10 @@ def main():
         required_by={**BUCKET_SELECTION_RULES["required_by"], "role_name": "source_bucket"},
     )
     clients = module_clients(module)
-    common = {name: module.params[name] for name in SPEC_FIELDS}
     selection = selected_buckets(module, clients)
 
     def crr(bucket):
-        return apply_crr(clients, CrrSpec(source_bucket=bucket, dest_bucket=selection[bucket], **common),
+        return apply_crr(clients, crr_spec(module.params, source_bucket=bucket, dest_bucket=selection[bucket]),
                          check_mode=module.check_mode)
 
     exit_single_or_fleet(module, selection, crr)

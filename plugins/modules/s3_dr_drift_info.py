@@ -130,13 +130,13 @@ summary:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_spec_problems, drift_report
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_spec_problems, drift_report
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
-    clone_spec_options,
     module_clients,
     selected_buckets,
 )
@@ -152,10 +152,9 @@ ARGUMENT_SPEC = dict(
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
     clients = module_clients(module)
-    options = clone_spec_options(module.params)
     selection = selected_buckets(module, clients)
 
-    specs = {bucket: CloneSpec(source_bucket=bucket, dest_bucket=dest, **options) for bucket, dest in selection.items()}
+    specs = {bucket: clone_spec(module.params, source_bucket=bucket, dest_bucket=dest) for bucket, dest in selection.items()}
     # Bad input is the caller's mistake, not a DR finding: fail instead of reporting the bucket as not ready.
     invalid = {bucket: clone_spec_problems(spec) for bucket, spec in specs.items() if clone_spec_problems(spec)}
     if invalid:

@@ -19,7 +19,7 @@ def options_vars():
     return {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
             "dr_pipeline_name_prefix": f"opt{uuid.uuid4().hex[:6]}", "dr_pipeline_cloudtrail": True,
             "dr_pipeline_audit_table": True, "dr_pipeline_on_untag": "disable", "dr_pipeline_sweep_schedule": "",
-            "dr_pipeline_backfill_max_objects": 0}
+            "dr_pipeline_backfill": False}
 
 
 def names(options_vars) -> dict[str, str]:

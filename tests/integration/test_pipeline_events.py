@@ -64,17 +64,19 @@ def buckets(localaws):
 def handlers(localaws, tmp_path_factory):
     """The three handler modules, imported from the zip layout with the function's environment set."""
     sns = client_for(localaws, "sns", DR_REGION), client_for(localaws, "sns", SOURCE_REGION)
+    # The boundary dr_setup ensures; a policy of its own so that no other test's boundary is touched.
+    boundary = client_for(localaws, "iam").create_policy(
+        PolicyName=f"ev-boundary-{uuid.uuid4().hex[:6]}",
+        PolicyDocument=json.dumps(replication_boundary_policy("aws", "123456789012")))["Policy"]["Arn"]
     environment = {
-        "SOURCE_REGION": SOURCE_REGION, "DEST_REGION": DR_REGION, "DEST_SUFFIX": "-dr",
+        "SOURCE_REGION": SOURCE_REGION, "DEST_REGION": DR_REGION,
         "TRIGGER_TAG_KEY": "dr", "TRIGGER_TAG_VALUE": "true", "ON_UNTAG": "keep",
         # Topics without subscribers: a publish is recorded, and reaches no deployed function.
         "DESTINATION_TOPIC_ARN": sns[0].create_topic(Name=f"ev-to-dr-{uuid.uuid4().hex[:6]}")["TopicArn"],
         "REPLICATION_TOPIC_ARN": sns[1].create_topic(Name=f"ev-to-source-{uuid.uuid4().hex[:6]}")["TopicArn"],
-        "BACKFILL_MAX_OBJECTS": "0", "ROLE_PROPAGATION_TIMEOUT": "10",
-        # The boundary dr_setup ensures; a policy of its own so that no other test's boundary is touched.
-        "PERMISSIONS_BOUNDARY_ARN": client_for(localaws, "iam").create_policy(
-            PolicyName=f"ev-boundary-{uuid.uuid4().hex[:6]}", PolicyDocument=json.dumps(
-                replication_boundary_policy("aws", "123456789012")))["Policy"]["Arn"],
+        # As the role writes them; no BACKFILL_SPEC: deployed without backfill.
+        "CLONE_SPEC": json.dumps({"dest_suffix": "-dr"}),
+        "CRR_SPEC": json.dumps({"dest_suffix": "-dr", "role_propagation_timeout": 10, "permissions_boundary": boundary}),
         "AWS_LAMBDA_FUNCTION_NAME": "in-process", "AUDIT_TABLE": "",
     }
     code = lambda_zip_layout(tmp_path_factory.mktemp("handlers"))
@@ -235,7 +237,7 @@ def test_a_tagged_bucket_goes_through_all_three_and_a_confirmed_disable_removes_
     assert any(call.service == "s3" and call.operation.endswith("?replication") for call in recorded), recorded
     assert {"CreateRole", "Publish"} <= {call.operation for call in recorded}, recorded
     role = client_for(localaws, "iam").get_role(RoleName=f"s3-crr-{bucket}")["Role"]
-    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == os.environ["PERMISSIONS_BOUNDARY_ARN"]
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == json.loads(os.environ["CRR_SPEC"])["permissions_boundary"]
 
     monkeypatch.setenv("ON_UNTAG", "disable")
     source.delete_bucket_tagging(Bucket=bucket)

@@ -98,6 +98,7 @@ def _render_play(templates: list[str], output: Path, overrides: dict[str, Any]) 
                         or "ansible.builtin.include_tasks" in task)
     play_vars = {
         **yaml.safe_load((ROLE / "defaults" / "main.yml").read_text()),
+        **yaml.safe_load((ROLE / "vars" / "main.yml").read_text()),
         **include_vars,
         # What main.yml reads from AWS, and the options that add statements, on.
         "role_path": str(ROLE),

@@ -51,6 +51,7 @@ GIB = 1024 * MIB
 MIN_PART_SIZE = 5 * MIB          # S3's smallest part (except the last)
 MAX_PART_SIZE = 5 * GIB          # S3's largest part, and the largest object CopyObject copies
 MAX_PARTS = 10000
+MAX_KEY_BYTES = 1024             # S3's longest object key
 DEFAULT_CONCURRENCY = 32
 DEFAULT_MULTIPART_THRESHOLD = 5 * GIB
 DEFAULT_MULTIPART_CHUNKSIZE = 512 * MIB
@@ -82,6 +83,10 @@ class BackfillSpec:
     dest_kms_key_id: str | None = None
     max_objects: int | None = None
     max_bytes: int | None = None
+    # Resume after this key (every key up to it was handled by an earlier run: its data["resume_after"]).
+    start_after: str | None = None
+    # Start no copy after this many seconds (the copies under way finish); None: no time limit.
+    max_seconds: float | None = None
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD
     multipart_chunksize: int = DEFAULT_MULTIPART_CHUNKSIZE
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL
@@ -139,6 +144,10 @@ def spec_problems(spec: BackfillSpec) -> list[str]:
         value = getattr(spec, name)
         if value is not None and value < 1:
             problems.append(f"{name} must be 1 or more (leave it out for no limit)")
+    if spec.max_seconds is not None and spec.max_seconds <= 0:
+        problems.append("max_seconds must be more than 0 (leave it out for no time limit)")
+    if spec.start_after is not None and len(spec.start_after.encode()) > MAX_KEY_BYTES:
+        problems.append(f"start_after must be an object key ({MAX_KEY_BYTES} bytes at most)")
     if not MIN_PART_SIZE <= spec.multipart_threshold <= MAX_PART_SIZE:
         problems.append(f"multipart_threshold must be between {MIN_PART_SIZE} (5 MiB) and {MAX_PART_SIZE} (5 GiB) bytes")
     if not MIN_PART_SIZE <= spec.multipart_chunksize <= MAX_PART_SIZE:
@@ -210,6 +219,8 @@ class _Stats:
         self.taken_objects = 0
         self.taken_bytes = 0
         self.limit_reached: str | None = None
+        # The first key (in key order) that a worker left unhandled at a limit, and the key handled before it.
+        self.first_refused: tuple[str, str | None] | None = None
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -250,13 +261,20 @@ class _Copier:
         self.stop.set()
         return False
 
-    def handle_same_size(self, source_item: dict[str, Any], dest_item: dict[str, Any]) -> None:
-        """Worker entry for a DR object of the same size but another ETag: equal if it carries the marker."""
+    def handle_same_size(self, source_item: dict[str, Any], dest_item: dict[str, Any],
+                         previous_key: str | None = None) -> None:
+        """Worker entry for a DR object of the same size but another ETag: equal if it carries the marker.
+
+        ``previous_key``: the key handled before this one, where a later run resumes if this one is left at a limit.
+        """
         try:
             if self._equal_by_marker(source_item, dest_item):
                 self._count(skipped=1)
                 return
             if self.stop.is_set() or not self.take(source_item["Size"]):
+                with self.stats.lock:
+                    if self.stats.first_refused is None or source_item["Key"] < self.stats.first_refused[0]:
+                        self.stats.first_refused = (source_item["Key"], previous_key)
                 return
             self.copy(source_item)
         except Exception as error:  # one key's failure never stops the run
@@ -415,9 +433,10 @@ def _etag(item: dict[str, Any]) -> str:
     return _strip(item.get("ETag"))
 
 
-def _listing(s3, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
-    """Objects in key order (S3 lists UTF-8 binary order, which is str order in Python)."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+def _listing(s3, bucket: str, prefix: str, start_after: str | None = None) -> Iterator[dict[str, Any]]:
+    """Objects in key order (S3 lists UTF-8 binary order, which is str order in Python), after ``start_after``."""
+    resume = {"StartAfter": start_after} if start_after else {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, **resume):
         yield from page.get("Contents", [])
 
 
@@ -495,17 +514,24 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     copier = _Copier(source_s3, dest_s3, spec, dest, dest_is_kms, stats, check_mode)
     ticker = _Ticker(stats, spec.progress_interval, progress, f"backfill {source} -> {dest}")
     in_flight = threading.BoundedSemaphore(spec.concurrency * 4)
+    deadline = None if spec.max_seconds is None else time.monotonic() + spec.max_seconds
+    handled_through = spec.start_after  # every key up to this one is decided: skipped, or handed to a worker
     try:
         with ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix="s3dr-copy") as pool:
             def submit(function, *args):
                 in_flight.acquire()
                 pool.submit(function, *args).add_done_callback(lambda future: in_flight.release())
 
-            source_listing = _prefetched(_listing(source_s3, source, spec.prefix))
-            dest_listing = _prefetched(_listing(dest_s3, dest, spec.prefix))
+            source_listing = _prefetched(_listing(source_s3, source, spec.prefix, spec.start_after))
+            dest_listing = _prefetched(_listing(dest_s3, dest, spec.prefix, spec.start_after))
             try:
                 for source_item, dest_item in paired(source_listing, dest_listing):
                     if copier.stop.is_set():
+                        break
+                    # At least one object per run, so that a chain of runs always gets on.
+                    if deadline is not None and handled_through != spec.start_after and time.monotonic() >= deadline:
+                        with stats.lock:  # no new copy; those under way finish before the pool closes
+                            stats.limit_reached = stats.limit_reached or "max_seconds"
                         break
                     with stats.lock:
                         stats.scanned += 1
@@ -514,11 +540,13 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
                             with stats.lock:
                                 stats.skipped += 1
                         else:  # copied with a marker, or changed: HeadObject on the DR side decides
-                            submit(copier.handle_same_size, source_item, dest_item)
+                            submit(copier.handle_same_size, source_item, dest_item, handled_through)
+                        handled_through = source_item["Key"]
                         continue
                     if not copier.take(source_item["Size"]):
                         break
                     submit(copier.handle_taken, source_item)
+                    handled_through = source_item["Key"]
             finally:
                 source_listing.close()
                 dest_listing.close()
@@ -544,6 +572,9 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
         "method": "copy", "source_bucket": source, "source_region": source_region, "dest_bucket": dest,
         "dest_region": dest_region, "prefix": spec.prefix, **summary, "objects_multipart": stats.multipart,
         "complete": stats.limit_reached is None, "limit_reached": stats.limit_reached,
+        # Where the next run goes on (its start_after) when this one stopped at a limit; None when complete.
+        "resume_after": None if stats.limit_reached is None else (
+            stats.first_refused[1] if stats.first_refused else handled_through),
         "failures": list(stats.failures),
     }
     if stats.failed > len(stats.failures):

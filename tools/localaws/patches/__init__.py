@@ -24,6 +24,8 @@ PATCH_MODULES = (
     "s3_expected_bucket_owner",
     "s3_bucket_policy_conditions",
     "lambda_subprocess_invoke",
+    "lambda_environment_limit",
+    "lambda_async_retries",
     "events_target_payload",
     "events_lambda_targets",
     "events_schedule_rules",

@@ -22,8 +22,8 @@ START/END/REPORT lines. Errors have the Lambda runtime's payload shape
 
 ``Event`` invokes return 202 at once and run in the background; a failed one goes to the
 function's SQS dead-letter queue with the RequestID/ErrorCode/ErrorMessage attributes Lambda sets.
-Lambda retries a failed asynchronous invoke twice (after 1 and 2 minutes) before that, and honours
-the event invoke config (retry count, maximum age, destinations); this patch does not. ``DryRun``
+Lambda retries a failed asynchronous invoke twice (after 1 and 2 minutes) before that:
+``lambda_async_retries`` adds the retries. ``DryRun``
 only checks that the function exists, as on AWS.
 
 Limits: the runtime's Python version is the endpoint's, whatever ``Runtime`` says; layers are not

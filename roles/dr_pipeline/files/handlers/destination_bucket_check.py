@@ -10,8 +10,9 @@ retries them); only a DR bucket that cannot be made stops it.
 from __future__ import annotations
 
 from pipeline_common import clients, confirmed_messages, json_setting, log_action, publish, setting
-from s3dr_core.clone import CloneSpec, clone_configuration
+from s3dr_core.clone import clone_configuration
 from s3dr_core.errors import DRError
+from s3dr_core.specs import clone_spec
 
 
 def handler(event, context):
@@ -20,12 +21,8 @@ def handler(event, context):
     for message in confirmed_messages(aws, event):
         bucket = message.source_bucket
         if message.action == "enable":
-            spec = CloneSpec(
-                source_bucket=bucket, dest_region=setting("DEST_REGION"), dest_suffix=setting("DEST_SUFFIX", "-dr"),
-                categories=json_setting("CLONE_CATEGORIES", "null"), exclude_categories=json_setting("EXCLUDE_CATEGORIES", "[]"),
-                kms_key_map=json_setting("KMS_KEY_MAP"), notification_target_map=json_setting("NOTIFICATION_TARGET_MAP"),
-                bucket_map=json_setting("BUCKET_MAP"), trigger_tag_key=setting("TRIGGER_TAG_KEY", "dr"),
-                dest_kms_key_id=setting("DEST_KMS_KEY_ID", "") or None)
+            spec = clone_spec(json_setting("CLONE_SPEC", None), strict=True, source_bucket=bucket,
+                              dest_region=setting("DEST_REGION"))
             try:
                 result = clone_configuration(aws, spec)
             except DRError as error:

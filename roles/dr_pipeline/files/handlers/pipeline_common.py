@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from s3dr_core.backfill import MAX_KEY_BYTES, backfill_clients
 from s3dr_core.buckets import bucket_tags, source_bucket_region
 from s3dr_core.clients import boto3_clients
 from s3dr_core.errors import DRError, error_code
@@ -112,11 +113,14 @@ class PipelineMessage:
     source_bucket: str
     source_region: str
     cause: str = ""
+    # The backfill goes on after this key: set on the continuation enable_replication queues for itself.
+    backfill_after: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         """What is passed on: only the validated fields, never whatever else the message carried."""
-        return {"action": self.action, "source_bucket": self.source_bucket, "source_region": self.source_region,
-                "cause": self.cause}
+        fields = {"action": self.action, "source_bucket": self.source_bucket, "source_region": self.source_region,
+                  "cause": self.cause}
+        return {**fields, "backfill_after": self.backfill_after} if self.backfill_after is not None else fields
 
 
 def sns_messages(event) -> list[PipelineMessage]:
@@ -172,7 +176,13 @@ def parse_message(record) -> PipelineMessage:
         raise Rejected("a disable message, but this pipeline keeps DR pairs when a bucket is untagged "
                        "(ON_UNTAG is not 'disable')", bucket)
     cause = message.get("cause")
-    return PipelineMessage(action, bucket, source_region, cause[:SHOWN_CHARACTERS] if isinstance(cause, str) else "")
+    backfill_after = message.get("backfill_after")
+    if backfill_after is not None and (action != "enable" or not isinstance(backfill_after, str) or not backfill_after
+                                       or len(backfill_after.encode()) > MAX_KEY_BYTES):
+        raise Rejected(f"the message's backfill_after {shown(backfill_after)} is not an object key (1 to "
+                       f"{MAX_KEY_BYTES} bytes) of an enable message", bucket)
+    return PipelineMessage(action, bucket, source_region, cause[:SHOWN_CHARACTERS] if isinstance(cause, str) else "",
+                           backfill_after)
 
 
 @functools.lru_cache(maxsize=1)
@@ -250,3 +260,10 @@ def publish(clients, topic_arn: str, message: PipelineMessage) -> None:
 def clients():
     """One client factory per process, so a warm Lambda reuses its connections."""
     return boto3_clients()
+
+
+@functools.lru_cache(maxsize=2)
+def copy_clients(concurrency: int):
+    """Clients for a backfill of ``concurrency`` parallel copies: their connection pool fits the copy workers
+    (botocore's default pool of 10 would make most of them wait for a connection)."""
+    return backfill_clients(concurrency=concurrency)
