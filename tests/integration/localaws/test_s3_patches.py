@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for
+from conftest import client_for, s3_control_client
 
 REGION = "eu-west-1"
 
@@ -339,20 +338,6 @@ def test_a_multi_region_trail_of_another_region_records_this_one(localaws):
         client_for(localaws, "s3", region).create_bucket(Bucket=bucket,
                                                          CreateBucketConfiguration={"LocationConstraint": region})
         assert _bucket_names_until(sqs, queue_url, bucket) == [bucket]
-
-
-def s3_control_client(server, region: str):
-    """S3 Control names the account in the host (``<account>.<endpoint>``); on loopback the request goes to the endpoint."""
-    client = boto3.client("s3control", region_name=region, endpoint_url=server.endpoint_url,
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    endpoint_host = server.endpoint_url.split("://", 1)[1]
-
-    def to_endpoint(request, **_):
-        request.url = re.sub(r"^http://[0-9]{12}\.", "http://", request.url)
-        request.headers["Host"] = endpoint_host
-
-    client.meta.events.register("before-send.s3-control.*", to_endpoint)
-    return client
 
 
 def check_tag_on_create_and_s3_control_tagging(server) -> None:

@@ -158,6 +158,8 @@ def _advanced_selector_records_management_writes(field_selectors: list[dict]) ->
     if read_only.get("Equals") == ["true"] or "false" in read_only.get("NotEquals", []):
         return False
     source = fields.get("eventSource", {})
+    if source.get("Equals") and "s3.amazonaws.com" not in source["Equals"]:
+        return False
     return "s3.amazonaws.com" not in source.get("NotEquals", [])
 
 
