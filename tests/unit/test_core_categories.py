@@ -70,8 +70,8 @@ DENY_OTHER_ACCOUNTS = {"Sid": "OnlyThisAccount", "Effect": "Deny", "Principal": 
 
 
 def test_policy_carries_conditional_statements_that_hold_for_our_principals_with_their_kms_keys_mapped():
-    policy = {"Version": "2012-10-17", "Statement": [DENY_NON_TLS, DENY_WITHOUT_SSE_KMS_KEY, DENY_WITHOUT_SSE_HEADER,
-                                                      DENY_OUTSIDE_ORG, DENY_OTHER_ACCOUNTS]}
+    statements = [DENY_NON_TLS, DENY_WITHOUT_SSE_KMS_KEY, DENY_WITHOUT_SSE_HEADER, DENY_OUTSIDE_ORG, DENY_OTHER_ACCOUNTS]
+    policy = {"Version": "2012-10-17", "Statement": statements}
     ctx = context(kms_key_map={SOURCE_KEY: DR_KEY})
     rewritten = REGISTRY["policy"].rewrite(policy, ctx)
     assert ctx.skipped == []

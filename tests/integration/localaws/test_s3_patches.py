@@ -302,7 +302,7 @@ NO_MANAGEMENT_EVENTS = [
                  id="read-only-management-events"),
     pytest.param({"AdvancedEventSelectors": [{"Name": "data", "FieldSelectors": [
         {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]},
-                 id="advanced-data-only"),
+        id="advanced-data-only"),
     pytest.param({"other_region": "eu-central-1"}, id="single-region-trail-elsewhere"),
 ]
 
