@@ -5,6 +5,7 @@ import json
 import uuid
 
 import pytest
+from botocore.exceptions import ClientError
 
 CLONE, DRIFT = "tests/integration/playbooks/clone/clone.yml", "tests/integration/playbooks/clone/drift.yml"
 SOURCE_REGION, DR_REGION = "eu-west-1", "us-west-2"
@@ -218,8 +219,9 @@ def test_unmapped_values_are_skipped_with_reasons_or_fail(run_playbook, aws_clie
     s3.put_bucket_encryption(Bucket=source, ServerSideEncryptionConfiguration={"Rules": [{
         "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]})
     s3.put_bucket_policy(Bucket=source, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "OnlyFromVpce", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-         "Resource": f"arn:aws:s3:::{source}/*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1111"}}}]}))
+        {"Sid": "ReadFromVpce", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+         "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{source}/*",
+         "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1111"}}}]}))
     options = {"source_bucket": source, "dest_region": DR_REGION, "categories": ["encryption", "policy"]}
     result = clone(run_playbook, **options)
     assert result["categories"]["encryption"]["status"] == "skipped"
@@ -232,11 +234,49 @@ def test_unmapped_values_are_skipped_with_reasons_or_fail(run_playbook, aws_clie
     mapped = clone(run_playbook, policy_value_map={"vpce-1111": "vpce-2222"}, **options)
     assert not mapped.get("failed"), mapped
     policy = json.loads(aws_client("s3", DR_REGION).get_bucket_policy(Bucket=f"{source}-dr")["Policy"])
-    assert policy["Statement"][0]["Condition"]["StringNotEquals"]["aws:SourceVpce"] == "vpce-2222"
+    assert policy["Statement"][0]["Condition"]["StringEquals"]["aws:SourceVpce"] == "vpce-2222"
 
     failed = clone(run_playbook, on_unmapped="fail", policy_value_map={"vpce-1111": "vpce-2222"}, **options)
     assert failed.get("failed") and "kms_key_map" in failed["msg"] and source in failed["msg"]
     assert failed["failed_categories"] == ["encryption"] and failed["categories"]["policy"]["status"] == "unchanged"
+
+
+def test_conditional_denies_are_carried_with_kms_keys_mapped_or_reported_when_they_would_deny_us(
+        run_playbook, aws_client):
+    """Real-world policies ("Bucket policy examples"): the DR bucket keeps TLS-only and the SSE-KMS key requirement
+    (its key mapped) and stays writable by our own principals; a principal allow-list Deny is reported, not carried."""
+    source = unique("conditional")
+    s3, dr = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
+    s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    source_key = aws_client("kms", SOURCE_REGION).create_key()["KeyMetadata"]["Arn"]
+    dr_key = aws_client("kms", DR_REGION).create_key()["KeyMetadata"]["Arn"]
+    s3.put_bucket_policy(Bucket=source, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyAppRoles", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{source}", f"arn:aws:s3:::{source}/*"],
+         "Condition": {"ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{ACCOUNT}:role/app-*"]}}},
+        {"Sid": "OnlyOurKey", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{source}/*",
+         "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": source_key}}}]}))
+    result = clone(run_playbook, source_bucket=source, dest_region=DR_REGION, categories=["policy"],
+                   kms_key_map={source_key: dr_key})
+    assert not result.get("failed"), result
+    skipped = result["categories"]["policy"]["skipped_parts"]
+    assert len(skipped) == 1 and "OnlyAppRoles" in skipped[0] and "would deny the replication role" in skipped[0], skipped
+    policy = json.loads(dr.get_bucket_policy(Bucket=f"{source}-dr")["Policy"])
+    by_sid = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert set(by_sid) == {"OnlyOurKey", "DenyInsecureTransport"}
+    assert by_sid["OnlyOurKey"]["Condition"]["StringNotEqualsIfExists"] == {
+        "s3:x-amz-server-side-encryption-aws-kms-key-id": dr_key}
+    # The strict endpoint evaluates those conditions: our writes with the DR key pass, others are denied.
+    dr.put_object(Bucket=f"{source}-dr", Key="copied.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=dr_key)
+    with pytest.raises(ClientError) as denied:
+        dr.put_object(Bucket=f"{source}-dr", Key="other-key.txt", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=source_key)
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+    failed = clone(run_playbook, source_bucket=source, dest_region=DR_REGION, categories=["policy"],
+                   kms_key_map={source_key: dr_key}, on_unmapped="fail")
+    assert failed.get("failed") and "OnlyAppRoles" in failed["msg"] and source in failed["msg"], failed
 
 
 def test_fleet_with_injected_failures(localaws, run_playbook, aws_client):

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import other_account_client
+from conftest import other_account_client, s3_control_client
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
 WAIT_SECONDS = 90
@@ -89,6 +89,26 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     s3.delete_bucket_tagging(Bucket=tagged)
     time.sleep(5)
     assert replication_rules(aws_client, tagged)[0]["ID"] == "dr"
+
+
+def test_the_deployed_pipeline_has_a_trail_and_tag_on_create_and_tag_resource_make_dr_pairs(
+        localaws, aws_client, pipeline_vars):
+    """Default dr_pipeline_cloudtrail: the role made the trail events need; both other ways of tagging trigger."""
+    prefix = pipeline_vars["dr_pipeline_name_prefix"]
+    trail = aws_client("cloudtrail", SOURCE_REGION).get_trail_status(Name=f"{prefix}-{SOURCE_REGION}-trail")
+    assert trail["IsLogging"] is True
+    s3, dr = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
+    created, tagged_later = f"e2e-born-{uuid.uuid4().hex[:8]}", f"e2e-ctl-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=created, CreateBucketConfiguration={
+        "LocationConstraint": SOURCE_REGION, "Tags": [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "z"}]})
+    s3.create_bucket(Bucket=tagged_later, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3_control_client(localaws, SOURCE_REGION).tag_resource(
+        AccountId="123456789012", ResourceArn=f"arn:aws:s3:::{tagged_later}", Tags=[{"Key": "dr", "Value": "true"}])
+    for bucket in (created, tagged_later):
+        rules = wait_for(lambda bucket=bucket: replication_rules(aws_client, bucket), f"replication on {bucket}")
+        assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
+        assert dr.get_bucket_versioning(Bucket=f"{bucket}-dr")["Status"] == "Enabled"
+    assert dr.get_bucket_tagging(Bucket=f"{created}-dr")["TagSet"] == [{"Key": "team", "Value": "z"}]
 
 
 FUNCTIONS = ("source-bucket-check", "destination-bucket-check", "enable-replication")

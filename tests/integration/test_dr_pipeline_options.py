@@ -127,3 +127,30 @@ def test_an_existing_trail_is_used_and_none_is_created(localaws, run_playbook, a
     finally:
         assert run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars).rc == 0
         org_cloudtrail.delete_trail(Name=f"{prefix}-org")
+
+
+def test_without_trail_creation_a_region_no_trail_records_is_refused_before_any_write(localaws, run_playbook, aws_client):
+    """dr_pipeline_cloudtrail false requires a trail recording the Region's management writes; a stopped one is not."""
+    region, prefix = "me-south-1", f"req{uuid.uuid4().hex[:6]}"
+    aws_client("s3", region).create_bucket(Bucket=f"{prefix}-stopped-logs", CreateBucketConfiguration={"LocationConstraint": region})
+    cloudtrail = aws_client("cloudtrail", region)
+    cloudtrail.create_trail(Name=f"{prefix}-stopped", S3BucketName=f"{prefix}-stopped-logs")  # never started
+    pipeline_vars = {"dr_pipeline_source_region": region, "dr_pipeline_dest_region": "eu-west-1",
+                     "dr_pipeline_name_prefix": prefix, "dr_pipeline_cloudtrail": False, "dr_pipeline_sweep_schedule": ""}
+    try:
+        run = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
+        assert run.rc != 0, run
+        message = " ".join(run.failures)
+        assert f"No CloudTrail trail records the management events of {region}" in message, run
+        assert f"{prefix}-stopped: its logging is stopped" in message and "nothing was changed" in message, run
+        assert not [role for role in aws_client("iam").list_roles()["Roles"] if role["RoleName"].startswith(prefix)]
+        assert not aws_client("sqs", region).list_queues(QueueNamePrefix=prefix).get("QueueUrls")
+
+        cloudtrail.start_logging(Name=f"{prefix}-stopped")
+        trails = aws_client("cloudtrail", region)
+        assert run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars).rc == 0
+        assert [trail["Name"] for trail in trails.describe_trails()["trailList"]] == [f"{prefix}-stopped"], \
+            "the recording trail is used, none is created"
+    finally:
+        assert run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars).rc == 0
+        cloudtrail.delete_trail(Name=f"{prefix}-stopped")

@@ -102,6 +102,14 @@ def cloudtrail_event(bucket, **changes) -> dict:
     return event
 
 
+def tag_resource_event(resource_arn, event_name="TagResource") -> dict:
+    """What CloudTrail records for S3 Control TagResource on a bucket: the bucket only as requestParameters.resourceArn."""
+    return cloudtrail_event(None, detail={"eventSource": "s3.amazonaws.com", "eventName": event_name,
+                                          "awsRegion": SOURCE_REGION,
+                                          "requestParameters": {"resourceArn": resource_arn,
+                                                                "Tags": [{"Key": "dr", "Value": "true"}]}})
+
+
 def sns_record(message, **changes) -> dict:
     body = message if isinstance(message, str) else json.dumps(message)
     record = {"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:x",
@@ -142,6 +150,31 @@ SOURCE_CASES = [
     ("bucket-of-another-account", lambda b: cloudtrail_event(b["foreign"]), "belongs to another account", {}),
     ("bucket-in-another-region", lambda b: cloudtrail_event(b["elsewhere"]),
      f"is in {OTHER_REGION}, not in this pipeline's source Region {SOURCE_REGION}", {}),
+    ("tag-resource-without-arn", lambda b: tag_resource_event(None), "resourceArn None is not an S3 bucket ARN", {}),
+    ("tag-resource-bucket-name-not-arn", lambda b: tag_resource_event(b["tagged"]), "is not an S3 bucket ARN", {}),
+    ("tag-resource-object-arn", lambda b: tag_resource_event(f"arn:aws:s3:::{b['tagged']}/key"),
+     "is not an S3 bucket ARN", {}),
+    ("tag-resource-access-point-arn",
+     lambda b: tag_resource_event(f"arn:aws:s3:{SOURCE_REGION}:123456789012:accesspoint/{b['tagged']}"),
+     "is not an S3 bucket ARN", {}),
+    ("tag-resource-other-service", lambda b: tag_resource_event(f"arn:aws:sqs:{SOURCE_REGION}:123456789012:{b['tagged']}"),
+     "is not an S3 bucket ARN", {}),
+    ("tag-resource-other-partition", lambda b: tag_resource_event(f"arn:aws-cn:s3:::{b['tagged']}"),
+     f"is not in partition aws of {SOURCE_REGION}", {}),
+    ("tag-resource-other-region",
+     lambda b: tag_resource_event(f"arn:aws:s3:{OTHER_REGION}:123456789012:bucket/{b['tagged']}"),
+     f"names Region {OTHER_REGION}, not {SOURCE_REGION}", {}),
+    ("tag-resource-other-account",
+     lambda b: tag_resource_event(f"arn:aws:s3:{SOURCE_REGION}:111111111111:bucket/{b['tagged']}"),
+     "names account 111111111111, not this account", {}),
+    ("tag-resource-path-traversal", lambda b: tag_resource_event("arn:aws:s3:::..%2F..%2Fetc"),
+     "is not a valid bucket name", {}),
+    ("tag-resource-bucket-of-another-account", lambda b: tag_resource_event(f"arn:aws:s3:::{b['foreign']}"),
+     "belongs to another account", {}),
+    ("create-bucket-without-bucket-name", lambda b: cloudtrail_event(None, detail={
+        "eventSource": "s3.amazonaws.com", "eventName": "CreateBucket", "awsRegion": SOURCE_REGION,
+        "requestParameters": {"CreateBucketConfiguration": {"LocationConstraint": SOURCE_REGION}}}),
+     "requestParameters.bucketName is missing or not a string", {}),
 ]
 MESSAGE_CASES = [
     ("event-is-a-string", lambda b: "Records", "the event is not a JSON object but str", {}),
@@ -246,6 +279,31 @@ def test_a_tagged_bucket_goes_through_all_three_and_a_confirmed_disable_removes_
     with pytest.raises(source.exceptions.ClientError) as gone:
         source.get_bucket_replication(Bucket=bucket)
     assert gone.value.response["Error"]["Code"] == "ReplicationConfigurationNotFoundError"
+
+
+@pytest.mark.parametrize("event_name", ["CreateBucket", "TagResource", "TagResource-regional-arn"])
+def test_tag_on_create_and_tag_resource_events_pass_a_tagged_bucket_on(localaws, handlers, capsys, aws_client, event_name):
+    """The real shapes CloudTrail records for tag-on-create and S3 Control TagResource, read back as the real tags."""
+    source = aws_client("s3", SOURCE_REGION)
+    bucket = f"ev-new-{uuid.uuid4().hex[:8]}"
+    source.create_bucket(Bucket=bucket, CreateBucketConfiguration={
+        "LocationConstraint": SOURCE_REGION, "Tags": [{"Key": "dr", "Value": "true"}]})
+    if event_name == "CreateBucket":
+        event = cloudtrail_event(bucket, detail={
+            "eventSource": "s3.amazonaws.com", "eventName": "CreateBucket", "awsRegion": SOURCE_REGION,
+            "requestParameters": {"bucketName": bucket, "CreateBucketConfiguration": {
+                "LocationConstraint": SOURCE_REGION, "Tags": {"Tag": [{"Key": "dr", "Value": "true"}]}}}})
+    elif event_name == "TagResource":
+        event = tag_resource_event(f"arn:aws:s3:::{bucket}")
+    else:
+        event = tag_resource_event(f"arn:aws:s3:{SOURCE_REGION}:123456789012:bucket/{bucket}")
+    capsys.readouterr()
+    assert handlers["source_bucket_check"].handler(event, None) == {"published": bucket}
+    assert "rejected" not in [line["action"] for line in log_lines(capsys.readouterr().out)]
+    # The event's own tags are never trusted: the same event for an untagged bucket is ignored.
+    plain = make_bucket(source, SOURCE_REGION, "ev-plain")
+    event_text = json.dumps(event).replace(bucket, plain)
+    assert handlers["source_bucket_check"].handler(json.loads(event_text), None) == {"ignored": "not tagged"}
 
 
 def test_only_the_valid_records_of_a_batch_are_acted_on(localaws, handlers, buckets, capsys):

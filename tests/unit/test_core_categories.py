@@ -31,15 +31,77 @@ def test_policy_rewrites_only_the_source_bucket_arns():
 
 @pytest.mark.parametrize("condition_key", ["aws:SourceVpce", "aws:SourceVpc", "s3:DataAccessPointArn"])
 def test_policy_statement_with_region_bound_condition_is_skipped_unless_mapped(condition_key):
-    statement = {"Sid": "Vpc", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::app/*",
-                 "Condition": {"StringNotEquals": {condition_key: "value-1"}}}
+    statement = {"Sid": "Vpc", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": "arn:aws:s3:::app/*", "Condition": {"StringEquals": {condition_key: "value-1"}}}
     keep = {"Sid": "Keep", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app/*"}
     ctx = context()
     rewritten = REGISTRY["policy"].rewrite({"Statement": [statement, keep]}, ctx)
     assert [s["Sid"] for s in rewritten["Statement"]] == ["Keep"]
     assert condition_key in ctx.skipped[0] and "policy_value_map" in ctx.skipped[0]
     mapped = REGISTRY["policy"].rewrite({"Statement": [statement]}, context(policy_value_map={"value-1": "value-2"}))
-    assert mapped["Statement"][0]["Condition"]["StringNotEquals"][condition_key] == "value-2"
+    assert mapped["Statement"][0]["Condition"]["StringEquals"][condition_key] == "value-2"
+
+
+SOURCE_KEY, DR_KEY = "arn:aws:kms:us-east-1:123456789012:key/src-1", "arn:aws:kms:us-west-2:123456789012:key/dr-1"
+# Real-world bucket policies ("Bucket policy examples", S3 User Guide), as a source bucket "app" carries them.
+DENY_NON_TLS = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::app", "arn:aws:s3:::app/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+DENY_WITHOUT_SSE_KMS_KEY = {"Sid": "DenyOtherKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                            "Resource": "arn:aws:s3:::app/*", "Condition": {"StringNotEqualsIfExists": {
+                                "s3:x-amz-server-side-encryption-aws-kms-key-id": SOURCE_KEY}}}
+DENY_WITHOUT_SSE_HEADER = {"Sid": "DenyUnencrypted", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                           "Resource": "arn:aws:s3:::app/*",
+                           "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}}
+DENY_OUTSIDE_ORG = {"Sid": "DenyOutsideOrg", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::app", "arn:aws:s3:::app/*"],
+                    "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}
+DENY_UNLESS_PRINCIPAL = {"Sid": "OnlyTheseRoles", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                         "Resource": ["arn:aws:s3:::app", "arn:aws:s3:::app/*"], "Condition": {"ArnNotLike": {
+                             "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/app-*"]}}}
+DENY_UNLESS_VPCE = {"Sid": "OnlyThroughVpce", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::app", "arn:aws:s3:::app/*"],
+                    "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}
+DENY_NOT_PRINCIPAL = {"Sid": "OnlyAdmin", "Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/admin"},
+                      "Action": "s3:*", "Resource": "arn:aws:s3:::app/*"}
+DENY_OTHER_ACCOUNTS = {"Sid": "OnlyThisAccount", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                       "Resource": "arn:aws:s3:::app/*",
+                       "Condition": {"StringNotEquals": {"aws:PrincipalAccount": ["123456789012"]}}}
+
+
+def test_policy_carries_conditional_statements_that_hold_for_our_principals_with_their_kms_keys_mapped():
+    statements = [DENY_NON_TLS, DENY_WITHOUT_SSE_KMS_KEY, DENY_WITHOUT_SSE_HEADER, DENY_OUTSIDE_ORG, DENY_OTHER_ACCOUNTS]
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    ctx = context(kms_key_map={SOURCE_KEY: DR_KEY})
+    rewritten = REGISTRY["policy"].rewrite(policy, ctx)
+    assert ctx.skipped == []
+    by_sid = {statement["Sid"]: statement for statement in rewritten["Statement"]}
+    assert set(by_sid) == {"DenyInsecureTransport", "DenyOtherKeys", "DenyUnencrypted", "DenyOutsideOrg", "OnlyThisAccount"}
+    assert by_sid["DenyOtherKeys"]["Condition"]["StringNotEqualsIfExists"] == {
+        "s3:x-amz-server-side-encryption-aws-kms-key-id": DR_KEY}
+    assert by_sid["DenyInsecureTransport"]["Resource"] == ["arn:aws:s3:::app-dr", "arn:aws:s3:::app-dr/*"]
+
+
+def test_policy_statement_with_an_unmapped_kms_key_is_skipped_or_fails_naming_kms_key_map():
+    ctx = context()
+    assert REGISTRY["policy"].rewrite({"Statement": [DENY_WITHOUT_SSE_KMS_KEY, DENY_NON_TLS]}, ctx)["Statement"] == [
+        {**DENY_NON_TLS, "Resource": ["arn:aws:s3:::app-dr", "arn:aws:s3:::app-dr/*"]}]
+    assert "DenyOtherKeys" in ctx.skipped[0] and "kms_key_map" in ctx.skipped[0]
+    with pytest.raises(Unmapped, match="kms_key_map"):
+        REGISTRY["policy"].rewrite({"Statement": [DENY_WITHOUT_SSE_KMS_KEY]}, context(on_unmapped="fail"))
+
+
+@pytest.mark.parametrize("statement", [DENY_UNLESS_PRINCIPAL, DENY_UNLESS_VPCE, DENY_NOT_PRINCIPAL,
+                                       {**DENY_OTHER_ACCOUNTS, "Condition": {"StringNotEquals": {
+                                           "aws:PrincipalAccount": "111111111111"}}}],
+                         ids=["principal-list", "vpc-endpoint", "not-principal", "another-account-only"])
+def test_policy_deny_that_would_deny_our_own_principals_is_reported_never_carried(statement):
+    ctx = context(policy_value_map={"vpce-1a2b3c4d": "vpce-9z8y7x6w"})
+    assert REGISTRY["policy"].rewrite({"Statement": [statement]}, ctx) is None
+    assert len(ctx.skipped) == 1 and statement["Sid"] in ctx.skipped[0], ctx.skipped
+    assert "would deny the replication role, the backfill and the pipeline's functions" in ctx.skipped[0]
+    with pytest.raises(Unmapped, match="would deny the replication role"):
+        REGISTRY["policy"].rewrite({"Statement": [statement]}, context(on_unmapped="fail"))
 
 
 def test_policy_own_access_point_moves_to_the_dr_region_another_accounts_needs_a_mapping():

@@ -56,29 +56,102 @@ def test_without_patch_schedule_rule_receives_every_event(localaws_without):
         check_schedule_rule_ignores_events(localaws_without("events_schedule_rules"))
 
 
-def check_tls_only_policy_allows_sdk_writes(server) -> None:
+def _policy_bucket(server, statements: list[dict]) -> tuple:
     s3 = client_for(server, "s3", "eu-west-1")
-    bucket = f"tls-{uuid.uuid4().hex[:10]}"
+    bucket = f"pol-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {**statement, "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]} for statement in statements]}))
+    return s3, bucket
+
+
+def _denied(call) -> bool:
+    try:
+        call()
+    except ClientError as error:
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403, error.response
+        return True
+    return False
+
+
+def plain_http(client):
+    """The same client, its requests marked as sent over plain HTTP (aws:SecureTransport false)."""
+    client.meta.events.register("before-sign.s3.*", lambda request, **_: request.headers.add_header(
+        "x-localaws-transport", "http"))
+    return client
+
+
+# Bucket policies from "Bucket policy examples" (S3 User Guide): (statement, would our SDK writes be denied)
+DENY_INSECURE_TRANSPORT = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def check_tls_only_policy_allows_sdk_writes(server) -> None:
+    s3, bucket = _policy_bucket(server, [DENY_INSECURE_TRANSPORT])
+    s3.put_object(Bucket=bucket, Key="open/a.txt", Body=b"x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {**DENY_INSECURE_TRANSPORT, "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]},
         {"Sid": "NoWritesToLocked", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
          "Resource": f"arn:aws:s3:::{bucket}/locked/*"}]}))
-    s3.put_object(Bucket=bucket, Key="open/a.txt", Body=b"x")
-    with pytest.raises(ClientError) as error:  # the unconditional Deny still holds
-        s3.put_object(Bucket=bucket, Key="locked/a.txt", Body=b"x")
-    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    s3.put_object(Bucket=bucket, Key="open/b.txt", Body=b"x")
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="locked/a.txt", Body=b"x")), "the unconditional Deny holds"
+    insecure = plain_http(client_for(server, "s3", "eu-west-1"))
+    assert _denied(lambda: insecure.put_object(Bucket=bucket, Key="open/c.txt", Body=b"x")), "plain HTTP is denied"
 
 
-def test_conditional_statement_is_not_enforced_unconditional_deny_is(localaws):
+def test_tls_only_policy_allows_sdk_writes_and_denies_plain_http(localaws):
     check_tls_only_policy_allows_sdk_writes(localaws)
 
 
 def test_without_patch_tls_only_policy_denies_every_write(localaws_without):
     with pytest.raises(ClientError):
         check_tls_only_policy_allows_sdk_writes(localaws_without("s3_bucket_policy_conditions"))
+
+
+ROOT = "arn:aws:iam::123456789012:root"
+CONDITIONAL_DENIES = [
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                  "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}},
+                 {}, True, id="deny-put-without-sse-header"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                  "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}},
+                 {"ServerSideEncryption": "AES256"}, False, id="put-with-the-sse-header"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                  "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}},
+                 {}, True, id="deny-put-when-sse-header-null"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Condition": {
+        "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id":
+                            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}},
+                 {}, True, id="deny-put-without-the-kms-key-header"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                  "Condition": {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:role/app-*"]}}},
+                 {}, True, id="deny-unless-principal-in-list"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                  "Condition": {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::123456789012:role/app-*", ROOT]}}},
+                 {}, False, id="principal-in-list"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                  "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+                 {}, True, id="deny-outside-organization-no-org-known"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                  "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
+                 {}, True, id="deny-unless-through-vpc-endpoint"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                  "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
+                 {}, False, id="deny-through-vpc-endpoint-absent-key"),
+    pytest.param({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                  "Condition": {"StringEquals": {"s3:RequestObjectTag/classification": "secret"}}},
+                 {}, False, id="unknown-key-is-absent"),
+    pytest.param({"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:*"},
+                 {}, False, id="deny-names-another-account"),
+    pytest.param({"Effect": "Deny", "Principal": {"AWS": "123456789012"}, "Action": "s3:PutObject"},
+                 {}, True, id="deny-names-this-account"),
+]
+
+
+@pytest.mark.parametrize(("statement", "put_arguments", "denied"), CONDITIONAL_DENIES)
+def test_conditional_bucket_policy_statements_are_evaluated_for_the_request(localaws, statement, put_arguments, denied):
+    s3, bucket = _policy_bucket(localaws, [statement])
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="a.txt", Body=b"x", **put_arguments)) is denied
 
 
 def check_retention_changes_on_a_bucket_with_objects(server) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from contextlib import contextmanager
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for
+from conftest import client_for, s3_control_client
 
 REGION = "eu-west-1"
 
@@ -164,10 +165,26 @@ def test_subresource_errors(aws_client):
     assert error.value.response["Error"]["Code"] == "NoSuchConfiguration"
 
 
-# --- s3_cloudtrail_events + events_target_payload --------------------------------------------
+# --- s3_cloudtrail_events + s3_create_bucket_tags + events_target_payload ----------------------
 
 MANAGEMENT_CALLS = ["CreateBucket", "PutBucketTagging", "DeleteBucketTagging", "PutBucketVersioning",
-                    "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
+                    "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket", "TagResource", "UntagResource"]
+
+
+@contextmanager
+def recording_trail(server, region: str, multi_region: bool = False, **selectors):
+    """A logging trail of ``region`` (with ``EventSelectors``/``AdvancedEventSelectors`` when given), deleted after."""
+    name = f"trail-{uuid.uuid4().hex[:8]}"
+    client_for(server, "s3", "us-east-1").create_bucket(Bucket=f"{name}-logs")
+    cloudtrail = client_for(server, "cloudtrail", region)
+    cloudtrail.create_trail(Name=name, S3BucketName=f"{name}-logs", IsMultiRegionTrail=multi_region)
+    if selectors:
+        cloudtrail.put_event_selectors(TrailName=name, **selectors)
+    cloudtrail.start_logging(Name=name)
+    try:
+        yield cloudtrail, name
+    finally:
+        cloudtrail.delete_trail(Name=name)
 
 
 def _event_queue(server, region: str):
@@ -183,7 +200,7 @@ def _event_queue(server, region: str):
     return sqs, queue_url
 
 
-def _received(sqs, queue_url: str, count: int, wait_seconds: float = 10) -> list[dict]:
+def _received(sqs, queue_url: str, count: int, wait_seconds: float = 30) -> list[dict]:
     received, deadline = [], time.monotonic() + wait_seconds
     while len(received) < count and time.monotonic() < deadline:
         for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
@@ -193,28 +210,42 @@ def _received(sqs, queue_url: str, count: int, wait_seconds: float = 10) -> list
     return received
 
 
+def _bucket_names_until(sqs, queue_url: str, marker_bucket: str) -> list[str]:
+    """The buckets named by the events received up to the one on ``marker_bucket`` (bounded wait).
+
+    A call made with no recording trail, followed by a marker call made with one: the marker's event
+    arriving proves delivery works, so the earlier call's event is missing because it was never sent.
+    """
+    names, deadline = [], time.monotonic() + 60
+    while marker_bucket not in names:
+        assert time.monotonic() < deadline, f"no event for {marker_bucket} within 60 s: {names}"
+        names += [event["detail"]["requestParameters"].get("bucketName") for event in _received(sqs, queue_url, 1, 1)]
+    return names
+
+
 def check_cloudtrail_events(server) -> None:
     region = "ap-southeast-2"
     sqs, queue_url = _event_queue(server, region)
     other_sqs, other_queue_url = _event_queue(server, "us-east-1")
     s3 = client_for(server, "s3", region)
     source, dest = f"ct-src-{uuid.uuid4().hex[:8]}", f"ct-dst-{uuid.uuid4().hex[:8]}"
-    for name in (source, dest):
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_tagging(Bucket=source, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
-    s3.delete_bucket_tagging(Bucket=source)
-    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={
-        "Role": "arn:aws:iam::123456789012:role/r",
-        "Rules": [{"ID": "dr", "Priority": 1, "Status": "Enabled", "Filter": {},
-                   "DeleteMarkerReplication": {"Status": "Enabled"},
-                   "Destination": {"Bucket": f"arn:aws:s3:::{dest}"}}]})
-    s3.delete_bucket_replication(Bucket=source)
-    s3.delete_bucket(Bucket=dest)
+    with recording_trail(server, region):
+        for name in (source, dest):
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_tagging(Bucket=source, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+        s3.delete_bucket_tagging(Bucket=source)
+        s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={
+            "Role": "arn:aws:iam::123456789012:role/r",
+            "Rules": [{"ID": "dr", "Priority": 1, "Status": "Enabled", "Filter": {},
+                       "DeleteMarkerReplication": {"Status": "Enabled"},
+                       "Destination": {"Bucket": f"arn:aws:s3:::{dest}"}}]})
+        s3.delete_bucket_replication(Bucket=source)
+        s3.delete_bucket(Bucket=dest)
 
-    expected = ["CreateBucket", "PutBucketVersioning"] * 2 + [
-        "PutBucketTagging", "DeleteBucketTagging", "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
-    events = _received(sqs, queue_url, len(expected))
+        expected = ["CreateBucket", "PutBucketVersioning"] * 2 + [
+            "PutBucketTagging", "DeleteBucketTagging", "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
+        events = _received(sqs, queue_url, len(expected))
     assert sorted(event["detail"]["eventName"] for event in events) == sorted(expected)
     for event in events:
         assert event["source"] == "aws.s3"
@@ -250,13 +281,115 @@ def test_failed_call_emits_no_event(localaws):
     sqs, queue_url = _event_queue(localaws, region)
     s3 = client_for(localaws, "s3", region)
     bucket = f"ct-fail-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    with pytest.raises(ClientError):  # replication needs versioning
-        s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
-            "Role": "arn:aws:iam::123456789012:role/r",
-            "Rules": [{"ID": "x", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::y"}}]})
-    names = [event["detail"]["eventName"] for event in _received(sqs, queue_url, 2, wait_seconds=2)]
-    assert names == ["CreateBucket"]
+    with recording_trail(localaws, region):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        with pytest.raises(ClientError):  # replication needs versioning
+            s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
+                "Role": "arn:aws:iam::123456789012:role/r",
+                "Rules": [{"ID": "x", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": "arn:aws:s3:::y"}}]})
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        names = [event["detail"]["eventName"] for event in _received(sqs, queue_url, 2)]
+    assert names == ["CreateBucket", "PutBucketVersioning"], "the refused PutBucketReplication in between sent nothing"
+
+
+NO_MANAGEMENT_EVENTS = [
+    pytest.param({}, id="no-trail"),
+    pytest.param({"logging": False}, id="trail-not-logging"),
+    pytest.param({"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": False,
+                                      "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]},
+                 id="data-events-only"),
+    pytest.param({"EventSelectors": [{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}]},
+                 id="read-only-management-events"),
+    pytest.param({"AdvancedEventSelectors": [{"Name": "data", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]},
+        id="advanced-data-only"),
+    pytest.param({"other_region": "eu-central-1"}, id="single-region-trail-elsewhere"),
+]
+
+
+@pytest.mark.parametrize("trail", NO_MANAGEMENT_EVENTS)
+def test_no_event_without_a_trail_recording_the_regions_management_writes(localaws, trail):
+    """EventBridge gets "AWS API Call via CloudTrail" only through a trail that records them (AWS docs)."""
+    region = "sa-east-1"
+    sqs, queue_url = _event_queue(localaws, region)
+    s3 = client_for(localaws, "s3", region)
+    unrecorded, marker = f"ct-none-{uuid.uuid4().hex[:8]}", f"ct-mark-{uuid.uuid4().hex[:8]}"
+    if trail:
+        trail = dict(trail)
+        logging = trail.pop("logging", True)
+        with recording_trail(localaws, trail.pop("other_region", region), **trail) as (cloudtrail, name):
+            if not logging:
+                cloudtrail.stop_logging(Name=name)
+            s3.create_bucket(Bucket=unrecorded, CreateBucketConfiguration={"LocationConstraint": region})
+    else:
+        s3.create_bucket(Bucket=unrecorded, CreateBucketConfiguration={"LocationConstraint": region})
+    with recording_trail(localaws, region, AdvancedEventSelectors=[{"Name": "management", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]}]}]):
+        s3.create_bucket(Bucket=marker, CreateBucketConfiguration={"LocationConstraint": region})
+        assert _bucket_names_until(sqs, queue_url, marker) == [marker]
+
+
+def test_a_multi_region_trail_of_another_region_records_this_one(localaws):
+    region = "sa-east-1"
+    sqs, queue_url = _event_queue(localaws, region)
+    bucket = f"ct-multi-{uuid.uuid4().hex[:8]}"
+    with recording_trail(localaws, "us-east-2", multi_region=True,
+                         EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]):
+        client_for(localaws, "s3", region).create_bucket(Bucket=bucket,
+                                                         CreateBucketConfiguration={"LocationConstraint": region})
+        assert _bucket_names_until(sqs, queue_url, bucket) == [bucket]
+
+
+def check_tag_on_create_and_s3_control_tagging(server) -> None:
+    region = "eu-west-3"
+    sqs, queue_url = _event_queue(server, region)
+    s3 = client_for(server, "s3", region)
+    s3control = s3_control_client(server, region)
+    created, tagged = f"ct-tagged-{uuid.uuid4().hex[:8]}", f"ct-control-{uuid.uuid4().hex[:8]}"
+    with recording_trail(server, region):
+        s3.create_bucket(Bucket=created, CreateBucketConfiguration={
+            "LocationConstraint": region, "Tags": [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "a"}]})
+        s3.create_bucket(Bucket=tagged, CreateBucketConfiguration={"LocationConstraint": region})
+        s3control.tag_resource(AccountId="123456789012", ResourceArn=f"arn:aws:s3:::{tagged}",
+                               Tags=[{"Key": "dr", "Value": "true"}])
+        s3control.untag_resource(AccountId="123456789012", ResourceArn=f"arn:aws:s3:::{tagged}", TagKeys=["dr"])
+        events = _received(sqs, queue_url, 4)
+    try:
+        tag_set = s3.get_bucket_tagging(Bucket=created)["TagSet"]
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "NoSuchTagSet"
+        tag_set = []
+    assert tag_set == [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "a"}]
+    by_name = {(event["detail"]["eventName"], event["detail"]["requestParameters"].get("bucketName")
+                or event["detail"]["requestParameters"]["resourceArn"]): event["detail"] for event in events}
+    assert set(by_name) == {("CreateBucket", created), ("CreateBucket", tagged),
+                            ("TagResource", f"arn:aws:s3:::{tagged}"), ("UntagResource", f"arn:aws:s3:::{tagged}")}
+    create_tags = by_name[("CreateBucket", created)]["requestParameters"]["CreateBucketConfiguration"]["Tags"]["Tag"]
+    assert create_tags == [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "a"}]
+    tag_resource = by_name[("TagResource", f"arn:aws:s3:::{tagged}")]
+    assert tag_resource["eventSource"] == "s3.amazonaws.com" and tag_resource["awsRegion"] == region
+    assert tag_resource["requestParameters"]["Tags"] == [{"Key": "dr", "Value": "true"}]
+    assert "bucketName" not in tag_resource["requestParameters"]
+
+
+def test_tag_on_create_and_s3_control_tagging_are_recorded_by_their_real_names(localaws):
+    check_tag_on_create_and_s3_control_tagging(localaws)
+
+
+def test_without_create_bucket_tags_patch_the_tags_are_dropped(localaws_without):
+    with pytest.raises(AssertionError):
+        check_tag_on_create_and_s3_control_tagging(localaws_without("s3_create_bucket_tags"))
+
+
+def test_create_bucket_with_a_reserved_tag_is_refused_and_creates_nothing(aws_client):
+    s3 = aws_client("s3", REGION)
+    bucket = f"ct-reserved-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError) as error:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={
+            "LocationConstraint": REGION, "Tags": [{"Key": "aws:cloudformation:stack-name", "Value": "x"}]})
+    assert error.value.response["Error"]["Code"] == "InvalidTag"
+    with pytest.raises(ClientError):
+        s3.head_bucket(Bucket=bucket)
 
 
 # --- s3_expected_bucket_owner ---------------------------------------------------------------

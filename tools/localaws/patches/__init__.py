@@ -33,6 +33,7 @@ PATCH_MODULES = (
     "dynamodb_table_id",
     "cloudtrail_trail_name_list",
     "cloudtrail_delete_by_arn",
+    "s3_create_bucket_tags",  # before s3_cloudtrail_events: the tags exist when the event is sent
     "s3_cloudtrail_events",
     "s3_block_public_access",
     "s3_bucket_owner_enforced",

@@ -80,12 +80,15 @@ def statement_conditions_hold(statement: dict, context: dict) -> bool:
         return deny
 
 
-def conditions_match(condition: dict, context: dict) -> bool:
+def conditions_match(condition: dict, context: dict, unknown_keys_absent: bool = False) -> bool:
+    """Whether every block of ``condition`` matches ``context``. ``unknown_keys_absent``: a key the endpoint does not
+    compute is absent from the request (a resource policy's view: the caller's request simply lacks it) instead of
+    CannotEvaluate."""
     lowered = {key.lower(): value for key, value in context.items()}
-    return all(_block_matches(operator, keys, lowered) for operator, keys in condition.items())
+    return all(_block_matches(operator, keys, lowered, unknown_keys_absent) for operator, keys in condition.items())
 
 
-def _block_matches(operator: str, keys: dict, context: dict) -> bool:
+def _block_matches(operator: str, keys: dict, context: dict, unknown_keys_absent: bool = False) -> bool:
     qualifier, base = operator.rpartition(":")[::2]
     if_exists = base.endswith("IfExists")
     base = base.removesuffix("IfExists")
@@ -96,7 +99,7 @@ def _block_matches(operator: str, keys: dict, context: dict) -> bool:
         name = key.lower()
         if "${" in str(expected):
             raise CannotEvaluate(f"policy variable in the condition on {key}")
-        if name not in KNOWN_KEYS and not name.startswith(KNOWN_KEY_PREFIXES):
+        if name not in KNOWN_KEYS and not name.startswith(KNOWN_KEY_PREFIXES) and not unknown_keys_absent:
             raise CannotEvaluate(f"condition key {key} is not computed by the endpoint")
         expected = expected if isinstance(expected, list) else [expected]
         if base == "Null":

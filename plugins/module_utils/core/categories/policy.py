@@ -4,8 +4,18 @@
 
 Conditions that cannot be carried to another Region (aws:SourceVpce, aws:SourceVpc) are mapped
 through policy_value_map; this account's access point ARNs of the source Region become those of the
-DR Region (the access-points category recreates them there), others go through policy_value_map; a statement with an unmapped one is skipped and
-reported, never carried as it is (it would grant or deny the wrong thing in the DR Region).
+DR Region (the access-points category recreates them there), other access points go through
+policy_value_map; KMS keys in conditions (s3:x-amz-server-side-encryption-aws-kms-key-id) go through
+kms_key_map; a statement with an unmapped one is skipped and reported, never carried as it is (it
+would grant or deny the wrong thing in the DR Region).
+
+A Deny that lets through only the principals or networks it lists ("deny unless the principal is
+in this list", "deny unless through this VPC endpoint", NotPrincipal) is skipped and reported too:
+on the DR bucket it would deny the replication role, the backfill and the pipeline's functions,
+which it does not list (and replication never comes through a VPC endpoint or a source IP).
+Conditional statements that hold for them on AWS are carried: TLS-only (aws:SecureTransport),
+encryption headers (their KMS keys mapped), an organization (aws:PrincipalOrgID: the DR bucket's
+account is in the same organization).
 """
 
 from __future__ import annotations
@@ -18,6 +28,10 @@ from ..policies import canonical_policy
 from .base import Category, Unmapped, absent_on
 
 REGION_BOUND_CONDITION_KEYS = ("aws:sourcevpce", "aws:sourcevpc", "s3:dataaccesspointarn")
+KMS_KEY_CONDITION_KEYS = ("s3:x-amz-server-side-encryption-aws-kms-key-id",)
+# Keys whose negated condition in a Deny lists the only callers let through.
+ALLOW_LIST_CONDITION_KEYS = ("aws:principalarn", "aws:userid", "aws:username", "aws:principalaccount",
+                             "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:vpcsourceip")
 ACCESS_POINT_ARN = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/")
 
 
@@ -42,6 +56,7 @@ class Policy(Category):
         carried = []
         for index, statement in enumerate(statements):
             try:
+                _refuse_own_principal_denials(statement, context)
                 carried.append(_map_region_bound_values(statement, context))
             except Unmapped as problem:
                 message = f"policy statement {statement.get('Sid', index)}: {problem}"
@@ -66,6 +81,31 @@ class Policy(Category):
         return describe_error(error)
 
 
+def _refuse_own_principal_denials(statement, context) -> None:
+    """Unmapped for a Deny that would deny the collection's own principals on the DR bucket."""
+    if statement.get("Effect") != "Deny":
+        return
+    if "NotPrincipal" in statement:
+        raise Unmapped("Deny with NotPrincipal denies every principal it does not list; " + OWN_PRINCIPALS)
+    for operator, conditions in (statement.get("Condition") or {}).items():
+        base = operator.rpartition(":")[2].removesuffix("IfExists")
+        if "Not" not in base:
+            continue
+        for key, values in conditions.items():
+            if key.lower() not in ALLOW_LIST_CONDITION_KEYS:
+                continue
+            values = values if isinstance(values, list) else [values]
+            if key.lower() == "aws:principalaccount" and context.account_id in values:
+                continue  # our principals are this account's
+            raise Unmapped(f"Deny unless condition {operator} {key} lets through only {', '.join(map(str, values))}; "
+                           + OWN_PRINCIPALS)
+
+
+OWN_PRINCIPALS = ("on the DR bucket it would deny the replication role, the backfill and the pipeline's functions, "
+                  "which it does not list (replication never comes through a VPC endpoint or a source IP); add that "
+                  "statement to the DR bucket yourself once it lets them through, or exclude the policy category")
+
+
 def _map_region_bound_values(statement, context):
     def mapped(value, where):
         if ACCESS_POINT_ARN.match(value):
@@ -77,12 +117,17 @@ def _map_region_bound_values(statement, context):
     statement = json.loads(json.dumps(statement))
     for operator, conditions in (statement.get("Condition") or {}).items():
         for key, values in conditions.items():
+            where = f"condition {operator} {key}"
             if key.lower() in REGION_BOUND_CONDITION_KEYS:
-                where = f"condition {operator} {key}"
-                if isinstance(values, list):
-                    conditions[key] = [mapped(item, where) for item in values]
-                else:
-                    conditions[key] = mapped(values, where)
+                map_value = mapped
+            elif key.lower() in KMS_KEY_CONDITION_KEYS:
+                map_value = context.map_kms_key
+            else:
+                continue
+            if isinstance(values, list):
+                conditions[key] = [map_value(item, where) for item in values]
+            else:
+                conditions[key] = map_value(values, where)
     for field in ("Resource", "NotResource"):
         resources = statement.get(field)
         if resources is None:

@@ -7,15 +7,23 @@ Safe to run twice. A malformed event is logged as rejected with the reason and d
 
 from __future__ import annotations
 
-from pipeline_common import (PipelineMessage, Rejected, clients, log_action, log_rejected, publish, setting,
-                             shown, source_bucket_tags, trigger_tagged, valid_bucket_name)
+import re
+
+from pipeline_common import (PipelineMessage, Rejected, clients, log_action, log_rejected, own_account_id, publish,
+                             setting, shown, source_bucket_tags, trigger_tagged, valid_bucket_name)
 from s3dr_core import buckets
 from s3dr_core.fleet import buckets_with_tags
 from s3dr_core.result import Result
+from s3dr_core.validation import partition_of
 
 CLOUDTRAIL_EVENT = "AWS API Call via CloudTrail"
 SWEEP_EVENT = "Scheduled Event"
-TAGGING_EVENTS = ("PutBucketTagging", "DeleteBucketTagging")
+TAGGING_EVENTS = ("PutBucketTagging", "DeleteBucketTagging", "TagResource", "UntagResource")
+# S3 Control tags a bucket by ARN (requestParameters.resourceArn); every other bucket call names it (bucketName).
+RESOURCE_ARN_EVENTS = ("TagResource", "UntagResource")
+# arn:<partition>:s3:::<bucket>, or arn:<partition>:s3:<Region>:<account>:bucket/<bucket>
+BUCKET_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):s3:(?:::|(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):bucket/)"
+                        r"(?P<bucket>[^:/]+)")
 
 
 def handler(event, context):
@@ -34,8 +42,7 @@ def handler(event, context):
     event_name = detail.get("eventName") if isinstance(detail.get("eventName"), str) else ""
     request = detail.get("requestParameters")
     try:
-        bucket = valid_bucket_name(request.get("bucketName") if isinstance(request, dict) else None,
-                                   "the event's requestParameters.bucketName")
+        bucket = _event_bucket(event_name, request, source_region)
         if detail.get("awsRegion") != source_region:
             log_action("ignored", bucket, reason=f"bucket event from {shown(detail.get('awsRegion'))}, not {source_region}")
             return {"ignored": "other Region"}
@@ -66,6 +73,31 @@ def _bucket_event_detail(event) -> dict | None:
     if detail.get("eventSource") != "s3.amazonaws.com":
         raise Rejected(f"the event's detail.eventSource is {shown(detail.get('eventSource'))}, not 's3.amazonaws.com'")
     return detail
+
+
+def _event_bucket(event_name: str, request, source_region: str) -> str:
+    """The bucket a CloudTrail S3 call names, validated; Rejected otherwise.
+
+    TagResource/UntagResource name it by ARN, which must be an S3 bucket ARN of this partition and, when it
+    carries a Region and account, of the source Region and this account.
+    """
+    request = request if isinstance(request, dict) else {}
+    if event_name not in RESOURCE_ARN_EVENTS:
+        return valid_bucket_name(request.get("bucketName"), "the event's requestParameters.bucketName")
+    arn = request.get("resourceArn")
+    match = BUCKET_ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if not match:
+        raise Rejected(f"the event's requestParameters.resourceArn {shown(arn)} is not an S3 bucket ARN")
+    if match["partition"] != partition_of(source_region):
+        raise Rejected(f"the event's requestParameters.resourceArn {shown(arn)} is not in partition "
+                       f"{partition_of(source_region)} of {source_region}")
+    if match["region"] is not None and match["region"] != source_region:
+        raise Rejected(f"the event's requestParameters.resourceArn {shown(arn)} names Region {match['region']}, "
+                       f"not {source_region}")
+    if match["account"] is not None and match["account"] != own_account_id():
+        raise Rejected(f"the event's requestParameters.resourceArn {shown(arn)} names account {match['account']}, "
+                       f"not this account")
+    return valid_bucket_name(match["bucket"], "the bucket of the event's requestParameters.resourceArn")
 
 
 def _pass_on(aws, bucket: str, source_region: str, cause: str, action: str = "enable") -> str:
