@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -61,20 +60,6 @@ def client_for(server: LocalAWS, service: str, region: str = "us-east-1"):
     endpoint = server.env["AWS_ENDPOINT_URL_S3_CONTROL"] if service == "s3control" else server.endpoint_url
     return boto3.client(service, region_name=region, endpoint_url=endpoint,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def s3_control_client(server: LocalAWS, region: str = "us-east-1"):
-    """S3 Control names the account in the host (``<account>.<endpoint>``), which loopback cannot resolve: each
-    request is sent to the endpoint itself."""
-    client = client_for(server, "s3control", region)
-    endpoint_host = server.endpoint_url.split("://", 1)[1]
-
-    def to_endpoint(request, **_):
-        request.url = re.sub(r"^http://[0-9]{12}\.", "http://", request.url)
-        request.headers["Host"] = endpoint_host
-
-    client.meta.events.register("before-send.s3-control.*", to_endpoint)
-    return client
 
 
 OTHER_ACCOUNT_ID = "111111111111"

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import other_account_client, s3_control_client
+from conftest import client_for, other_account_client
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
 WAIT_SECONDS = 90
@@ -102,7 +102,7 @@ def test_the_deployed_pipeline_has_a_trail_and_tag_on_create_and_tag_resource_ma
     s3.create_bucket(Bucket=created, CreateBucketConfiguration={
         "LocationConstraint": SOURCE_REGION, "Tags": [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "z"}]})
     s3.create_bucket(Bucket=tagged_later, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-    s3_control_client(localaws, SOURCE_REGION).tag_resource(
+    client_for(localaws, "s3control", SOURCE_REGION).tag_resource(
         AccountId="123456789012", ResourceArn=f"arn:aws:s3:::{tagged_later}", Tags=[{"Key": "dr", "Value": "true"}])
     for bucket in (created, tagged_later):
         rules = wait_for(lambda bucket=bucket: replication_rules(aws_client, bucket), f"replication on {bucket}")

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, s3_control_client
+from conftest import client_for
 
 REGION = "eu-west-1"
 
@@ -344,7 +344,7 @@ def check_tag_on_create_and_s3_control_tagging(server) -> None:
     region = "eu-west-3"
     sqs, queue_url = _event_queue(server, region)
     s3 = client_for(server, "s3", region)
-    s3control = s3_control_client(server, region)
+    s3control = client_for(server, "s3control", region)
     created, tagged = f"ct-tagged-{uuid.uuid4().hex[:8]}", f"ct-control-{uuid.uuid4().hex[:8]}"
     with recording_trail(server, region):
         s3.create_bucket(Bucket=created, CreateBucketConfiguration={
