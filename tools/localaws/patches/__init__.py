@@ -36,6 +36,7 @@ PATCH_MODULES = (
     "s3_bucket_owner_enforced",
     "s3_default_encryption",
     "s3_notification_destinations",
+    "s3_object_replication",
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",
