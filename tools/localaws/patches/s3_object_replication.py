@@ -138,6 +138,9 @@ def _versioned_destination(bucket_name: str):
 def replicate_object(source_backend, key, rules: list[dict]) -> None:
     from moto.s3.models import FakeKey
 
+    source_bucket = source_backend.buckets.get(key.bucket_name)
+    if source_bucket is None or _version_in(source_bucket, key.name, key.version_id) is None:
+        return  # the version was deleted before its turn: there is nothing left to replicate
     statuses = []
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
