@@ -227,8 +227,13 @@ def test_latency_is_configurable(localaws_without, monkeypatch):
     started = time.monotonic()
     put = s3.put_object(Bucket=source, Key="slow", Body=b"s")
     assert s3.head_object(Bucket=source, Key="slow")["ReplicationStatus"] == "PENDING"
+    gone = s3.put_object(Bucket=source, Key="gone", Body=b"g")
+    s3.delete_object(Bucket=source, Key="gone", VersionId=gone["VersionId"])  # deleted well before its turn
     until(lambda: head(dr_s3, dest, "slow", put["VersionId"]), "the replica of the slow object")
     assert time.monotonic() - started >= 1.5
+    fence = s3.put_object(Bucket=source, Key="fence", Body=b"f")  # queued after "gone"
+    until(lambda: head(dr_s3, dest, "fence", fence["VersionId"]), "the replica of the fence object")
+    assert versions(dr_s3, dest, "gone") == ([], [])  # a version deleted before replication is not replicated
 
 
 def test_without_patch_nothing_is_replicated(localaws_without):
