@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import uuid
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 

@@ -177,7 +177,7 @@ def replicate_delete_marker(marker, rules: list[dict]) -> None:
         destination = _versioned_destination(destination_bucket(rule))
         if destination is None:
             continue
-        _, bucket = destination
+        bucket = destination[1]
         if _version_in(bucket, marker.name, marker.version_id) is None:
             replica = FakeDeleteMarker(key=marker.key)
             replica._version_id = marker.version_id
