@@ -42,8 +42,14 @@ demo: setup
 test: setup
 	$(MAKE) --keep-going pytest core-matrix molecule sanity lint
 
-pytest: setup
+# Headless Chromium (Debian package, run as root like CI) renders the DR drill's HTML report in a test.
+CHROMIUM := /usr/bin/chromium
+
+pytest: setup $(CHROMIUM)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
 
 # The end-to-end playbook tests marked core_matrix, once per other ansible-core version, one after the other
 # with one endpoint each (2.19 runs them in `make pytest`).

@@ -41,6 +41,7 @@ PATCH_MODULES = (
     "s3_notification_destinations",
     "cloudformation_stack_tags",
     "s3control_regional_access_points",
+    "s3_object_replication",
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",
