@@ -17,6 +17,17 @@ description:
   - Runs where the sources are (usually the control node).
 author:
   - resilience.s3_dr maintainers (@resilience)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+    details: Nothing to show; the result lists the entries of the zip.
+  platform:
+    platforms: all
+    details: Runs where its sources are, usually the control node.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   dest:
     description: Path of the zip to write.
