@@ -1,6 +1,7 @@
-"""The playbooks run as AWX runs them: through ansible-runner, with the AWS credential injected as AWX
-injects it (access key and secret in the environment, no Region, no profile) and every extra var a
-survey answer (a string). Checked through what AWX reads back: the job events and the artifacts."""
+"""The playbooks run as AWX runs them in an execution environment: the collection installed from its tarball
+on a read-only path, run through ansible-runner, the AWS credential injected as AWX injects it (access key
+and secret in the environment, no Region, no profile), every extra var a survey answer (a string). Checked
+through what AWX reads back: the job events and the artifacts."""
 from __future__ import annotations
 
 import json
@@ -14,27 +15,35 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from tests.conftest import REPO_ROOT
+from tests.integration.test_installed_collection import build_tarball, install_read_only, installed_environment
 
-SOURCE_REGION, DR_REGION = "ca-central-1", "sa-east-1"
+SOURCE_REGION, DR_REGION = "ap-northeast-2", "eu-west-2"
 VENV_BIN = Path(sys.executable).parent
 # Everything an AWS setting could come from besides AWX's injected keys (and the test endpoint's URL).
 NOT_INJECTED_BY_AWX = ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
                        "AWS_SHARED_CREDENTIALS_FILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
+@pytest.fixture(scope="module")
+def execution_environment(tmp_path_factory) -> tuple[Path, Path]:
+    """The collection as an execution environment holds it: (collections path, its ansible-playbook)."""
+    collections = tmp_path_factory.mktemp("ee-collections")
+    return collections, install_read_only(build_tarball(tmp_path_factory.mktemp("ee-build")), collections)
+
+
 @pytest.fixture
-def awx_job(localaws, tmp_path, monkeypatch):
+def awx_job(localaws, execution_environment, tmp_path, monkeypatch):
     """``awx_job("dr_setup", {"var": "string"})``: one AWX-style job of the collection's playbook -> its Runner.
 
     The project is what an AWX project for this collection holds: a playbook importing
-    ``resilience.s3_dr.<name>`` (the collection comes from the collections path, as in an execution
-    environment).
+    ``resilience.s3_dr.<name>``; the collection comes from the installed, read-only collections path.
     """
+    collections, ansible_playbook = execution_environment
     for name in NOT_INJECTED_BY_AWX:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.aws of the machine running the tests
-    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    # ansible-runner starts the ansible-playbook it finds first on PATH: the one for the read-only path.
+    monkeypatch.setenv("PATH", os.pathsep.join([str(ansible_playbook.parent), str(VENV_BIN), os.environ["PATH"]]))
     project = tmp_path / "private_data_dir" / "project"
     project.mkdir(parents=True)
     counter = iter(range(1000))
@@ -54,8 +63,7 @@ def awx_job(localaws, tmp_path, monkeypatch):
                 "AWS_SECRET_ACCESS_KEY": localaws.env["AWS_SECRET_ACCESS_KEY"],
                 "AWS_ENDPOINT_URL": localaws.endpoint_url,
                 "AWS_EC2_METADATA_DISABLED": "true",
-                "ANSIBLE_COLLECTIONS_PATH": f"{REPO_ROOT / '.collections'}{os.pathsep}{VENV_BIN.parent / 'lib'}"
-                                            f"/python{sys.version_info.major}.{sys.version_info.minor}/site-packages",
+                **installed_environment(collections),
             })
 
     return run
@@ -69,9 +77,10 @@ def _task_names(runner: ansible_runner.Runner, event: str) -> set[str]:
     return {data["task"] for data in _events(runner, event)}
 
 
-def _failure_messages(runner: ansible_runner.Runner) -> list[str]:
+def _failure_messages(runner: ansible_runner.Runner) -> list[str] | str:
+    """Each failed task's message, or the job output when no task failed (the play did not start)."""
     return [f"{data['task']}: {str(data['res'].get('msg', data['res']))[:800]}"
-            for data in _events(runner, "runner_on_failed")]
+            for data in _events(runner, "runner_on_failed")] or runner.stdout.read()[-3000:]
 
 
 def _workflow_artifacts(runner: ansible_runner.Runner) -> dict:
@@ -82,8 +91,8 @@ def _workflow_artifacts(runner: ansible_runner.Runner) -> dict:
 def test_setup_and_teardown_with_awx_credentials_and_survey_strings(awx_job, aws_client):
     prefix = f"awx{uuid.uuid4().hex[:6]}"
     answers = {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
-               "dr_pipeline_name_prefix": prefix, "dr_pipeline_audit_table": "false", "dr_pipeline_cloudtrail": "false",
-               "dr_pipeline_self_heal": "false", "dr_pipeline_lambda_timeout": "16",
+               "dr_pipeline_name_prefix": prefix, "dr_pipeline_trigger_tag_key": prefix,
+               "dr_pipeline_audit_table": "false", "dr_pipeline_cloudtrail": "false", "dr_pipeline_self_heal": "false", "dr_pipeline_lambda_timeout": "16",
                "dr_pipeline_log_retention_days": "14", "dr_pipeline_clone_categories": "cors, tagging,lifecycle",
                "dr_pipeline_backfill_max_objects": "0", "dr_pipeline_sweep_schedule": ""}
     setup = awx_job("dr_setup", answers)
