@@ -69,16 +69,9 @@ notes:
   - Default encryption - every bucket has at least SSE-S3. When the source has SSE-S3, the DR bucket
     keeps its own default, which may be stronger (SSE-KMS from O(dest_kms_key_id)); a source KMS
     default is carried with its key mapped through O(kms_key_map).
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules

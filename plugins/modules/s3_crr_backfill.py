@@ -179,16 +179,9 @@ notes:
   - "Permissions (batch_replication): C(sts:GetCallerIdentity), C(s3:GetBucketLocation), C(s3:GetBucketVersioning),
     C(s3:GetReplicationConfiguration) on the source, C(s3:GetBucketLocation) on O(report_bucket), C(s3:ListJobs),
     C(s3:CreateJob), C(iam:PassRole) on O(batch_role_arn)."
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -220,16 +220,9 @@ notes:
     C(s3:GetBucketTagging) for O(source_tags)."
   - The managed role's trust policy lets only C(s3.amazonaws.com) assume it, and only for this
     account's source bucket (C(aws:SourceAccount), C(aws:SourceArn)).
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - amazon.aws.common.modules
   - amazon.aws.region.modules

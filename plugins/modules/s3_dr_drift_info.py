@@ -39,16 +39,12 @@ notes:
     C(s3:GetBucketVersioning), C(s3:GetBucketLocation), C(sts:GetCallerIdentity); C(s3:ListBucket) with
     O(compare_objects)."
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: N/A
     details: Reads only.
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules

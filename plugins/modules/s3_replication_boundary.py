@@ -34,16 +34,9 @@ notes:
   - "Permissions: C(sts:GetCallerIdentity), C(iam:GetPolicy), C(iam:GetPolicyVersion), C(iam:CreatePolicy),
     C(iam:ListPolicyVersions), C(iam:CreatePolicyVersion), C(iam:DeletePolicyVersion)."
   - The policy is never deleted by this collection, because roles still use it as their boundary.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

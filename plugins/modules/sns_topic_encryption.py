@@ -34,16 +34,9 @@ options:
     default: present
 notes:
   - "Permissions: C(sns:GetTopicAttributes), C(sns:SetTopicAttributes)."
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
-    details: Runs where boto3 runs, usually the control node.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
