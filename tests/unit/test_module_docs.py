@@ -36,4 +36,3 @@ def test_module_documents_its_attributes(module, documented):
     if attributes["diff_mode"]["support"] != "full":
         assert attributes["diff_mode"]["details"], "say why there is no diff"
     assert attributes["platform"]["platforms"] == "all"
-
