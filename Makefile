@@ -20,6 +20,8 @@ PYTEST_WORKERS ?= 2
 # community.aws, community.general, ansible.posix, all admitting >=2.17) come from .venv's `ansible` package.
 OTHER_CORE_VERSIONS := 2.17.14 2.18.19
 CORE_VENVS := $(foreach version,$(OTHER_CORE_VERSIONS),.venv-core-$(basename $(version)))
+IMPORTER_VENV := .venv-importer
+GALAXY_IMPORTER := galaxy-importer==0.4.44
 
 .PHONY: setup demo test pytest core-matrix molecule sanity lint localaws-start localaws-stop clean
 
@@ -45,11 +47,19 @@ test: setup
 # Headless Chromium (Debian package, run as root like CI) renders the DR drill's HTML report in a test.
 CHROMIUM := /usr/bin/chromium
 
-pytest: setup $(CHROMIUM)
+pytest: setup $(CHROMIUM) $(IMPORTER_VENV)/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium
+
+# galaxy-importer (Galaxy's and Automation Hub's upload check) pins attrs<24, so it gets its own virtual
+# environment, with the `ansible` package so that ansible-doc resolves amazon.aws doc fragments as on Galaxy.
+# tests/integration/test_installed_collection.py runs it on the built tarball.
+$(IMPORTER_VENV)/.installed: requirements-dev.txt
+	rm -rf $(dir $@) && $(PYTHON) -m venv $(dir $@)
+	$(dir $@)bin/pip install --quiet --disable-pip-version-check $(GALAXY_IMPORTER) $(shell grep -E '^ansible==' requirements-dev.txt)
+	touch $@
 
 # The end-to-end playbook tests marked core_matrix, once per other ansible-core version, one after the other
 # with one endpoint each (2.19 runs them in `make pytest`).
@@ -92,4 +102,4 @@ localaws-stop: setup
 	@$(BIN)/python -m tools.localaws stop
 
 clean:
-	rm -rf $(VENV) $(CORE_VENVS) .collections .build .localaws .pytest_cache
+	rm -rf $(VENV) $(CORE_VENVS) $(IMPORTER_VENV) .collections .build .localaws .pytest_cache

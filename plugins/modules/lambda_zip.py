@@ -17,6 +17,15 @@ description:
   - Runs where the sources are (usually the control node).
 author:
   - resilience.s3_dr maintainers (@resilience)
+attributes:
+  diff_mode:
+    support: none
+    details: Nothing to show; the result lists the entries of the zip.
+  platform:
+    details: Runs where its sources are, usually the control node.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
 options:
   dest:
     description: Path of the zip to write.

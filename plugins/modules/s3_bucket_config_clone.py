@@ -80,6 +80,8 @@ notes:
     keeps its own default, which may be stronger (SSE-KMS from O(dest_kms_key_id)); a source KMS
     default is carried with its key mapped through O(kms_key_map).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules

@@ -180,6 +180,8 @@ notes:
     C(s3:GetReplicationConfiguration) on the source, C(s3:GetBucketLocation) on O(report_bucket), C(s3:ListJobs),
     C(s3:CreateJob), C(iam:PassRole) on O(batch_role_arn)."
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -227,6 +227,8 @@ notes:
   - The managed role's trust policy lets only C(s3.amazonaws.com) assume it, and only for this
     account's source bucket (C(aws:SourceAccount), C(aws:SourceArn)).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - amazon.aws.common.modules
   - amazon.aws.region.modules

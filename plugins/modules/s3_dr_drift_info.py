@@ -38,7 +38,13 @@ notes:
   - "Permissions: the C(s3:Get*) permissions of each category on both buckets, C(s3:GetReplicationConfiguration),
     C(s3:GetBucketVersioning), C(s3:GetBucketLocation), C(sts:GetCallerIdentity); C(s3:ListBucket) with
     O(compare_objects)."
+attributes:
+  diff_mode:
+    support: N/A
+    details: Reads only.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules

@@ -35,6 +35,8 @@ notes:
     C(iam:ListPolicyVersions), C(iam:CreatePolicyVersion), C(iam:DeletePolicyVersion)."
   - The policy is never deleted by this collection, because roles still use it as their boundary.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -35,6 +35,8 @@ options:
 notes:
   - "Permissions: C(sns:GetTopicAttributes), C(sns:SetTopicAttributes)."
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -100,3 +100,16 @@ def test_the_pipeline_refuses_an_option_the_spec_lacks():
     with pytest.raises(ValueError, match=r"CrrSpec has no option kms_key_map; known: source_bucket, "):
         specs.crr_spec({"kms_key_map": {}}, strict=True, source_bucket="app", dest_region="us-west-2")
     assert specs.backfill_spec({"max_objects": None}, strict=True, source_bucket="a") == BackfillSpec("a")
+
+
+def test_survey_strings_become_the_spec_field_types():
+    """AWX surveys answer every question with a string: the spec builder reads them as the field's type."""
+    clone = specs.clone_spec({"secure_baseline": "false", "purge": "yes", "categories": "cors, tagging,lifecycle",
+                              "exclude_categories": ""}, source_bucket="app", dest_region="us-west-2")
+    assert (clone.secure_baseline, clone.purge) == (False, True)
+    assert (clone.categories, clone.exclude_categories) == (["cors", "tagging", "lifecycle"], [])
+    assert specs.backfill_spec({"concurrency": "16"}, source_bucket="app", dest_region="us-west-2").concurrency == 16
+    with pytest.raises(ValueError, match="CloneSpec option purge must be of type bool, not 'maybe'"):
+        specs.clone_spec({"purge": "maybe"}, source_bucket="app", dest_region="us-west-2")
+    with pytest.raises(ValueError, match="BackfillSpec option concurrency must be of type int, not 'many'"):
+        specs.backfill_spec({"concurrency": "many"}, source_bucket="app", dest_region="us-west-2")

@@ -54,8 +54,32 @@ def build_spec(spec_class, options: dict[str, Any], strict: bool = False, **give
             continue
         if value == "" and field_default(fields[name]) is None:
             value = None
-        values[name] = value
+        values[name] = _typed(value, fields[name], spec_class)
     return spec_class(**values, **given)
+
+
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _typed(value: Any, item: dataclasses.Field, spec_class) -> Any:
+    """An option given as a string where the field is a bool, a number or a list - what an AWX survey answers
+    ("false", "16", "cors, tagging") - as that type; a string that is none of them is an error naming the option."""
+    if not isinstance(value, str):
+        return value
+    kind = str(item.type).replace(" ", "").split("|")[0]
+    word = value.strip().lower()
+    if kind == "bool" and word in TRUE_WORDS + FALSE_WORDS:
+        return word in TRUE_WORDS
+    if kind in ("int", "float"):
+        try:
+            return int(word) if kind == "int" else float(word)
+        except ValueError:
+            pass
+    elif kind.startswith("list"):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    elif kind != "bool":
+        return value
+    raise ValueError(f"{spec_class.__name__} option {item.name} must be of type {kind}, not {value!r}")
 
 
 def clone_spec(options: dict[str, Any], strict: bool = False, **given) -> CloneSpec:
