@@ -64,7 +64,13 @@ notes:
     C(s3:GetObjectVersionTagging), C(s3:ListBucketVersions), C(s3:DeleteObjectVersion); C(kms:GenerateDataKey)
     and C(kms:Decrypt) for SSE-KMS buckets; plus what M(resilience.s3_dr.s3_dr_drift_info) reads."
   - The result is C(changed=false) when every canary version was removed (the buckets are as before the drill).
+attributes:
+  diff_mode:
+    support: N/A
+    details: A drill writes canary objects and removes them; it changes no setting, so there is nothing to diff.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules

@@ -24,7 +24,13 @@ notes:
   - >-
     AWS documentation: U(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html)
     and U(https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html).
+attributes:
+  diff_mode:
+    support: N/A
+    details: Reads only.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
