@@ -29,7 +29,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One C({"source_bucket": name}) per name, in the order given.
+  description: One C(source_bucket) entry per name, in the order given.
   type: list
   elements: dict
 """

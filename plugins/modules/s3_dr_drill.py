@@ -169,7 +169,7 @@ summary:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import CloneSpec, clone_spec_problems
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_spec_problems
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.drill import (
     FAIL,
     DrillSpec,
@@ -177,11 +177,11 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.core.drill import
     run_drill,
 )
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
-    clone_spec_options,
     module_clients,
     selected_buckets,
 )
@@ -209,22 +209,22 @@ def main():
     clients = module_clients(module)
     params = module.params
     selection = selected_buckets(module, clients)
-    specs = {bucket: DrillSpec(clone=CloneSpec(source_bucket=bucket, dest_bucket=dest, **clone_spec_options(params)),
-                               rpo_bound_seconds=params["rpo_bound"], poll_interval_seconds=params["poll_interval"],
-                               canary_prefix=params["canary_prefix"], max_keys=params["max_keys"],
-                               fail_on_drift=params["fail_on_drift"])
-             for bucket, dest in selection.items()}
-    invalid = {bucket: clone_spec_problems(spec.clone) + drill_spec_problems(spec) for bucket, spec in specs.items()}
+    drills = {bucket: DrillSpec(clone=clone_spec(params, source_bucket=bucket, dest_bucket=dest),
+                                rpo_bound_seconds=params["rpo_bound"], poll_interval_seconds=params["poll_interval"],
+                                canary_prefix=params["canary_prefix"], max_keys=params["max_keys"],
+                                fail_on_drift=params["fail_on_drift"])
+              for bucket, dest in selection.items()}
+    invalid = {bucket: clone_spec_problems(spec.clone) + drill_spec_problems(spec) for bucket, spec in drills.items()}
     invalid = {bucket: problems for bucket, problems in invalid.items() if problems}
     if invalid:
         module.fail_json(msg="Nothing was drilled because the input is invalid: " + "; ".join(
             f"bucket {bucket}: {'; '.join(problems)}" for bucket, problems in invalid.items()) + ".",
             failed_buckets=sorted(invalid))
 
-    outcomes = run_fleet(selection, lambda bucket: run_drill(clients, specs[bucket], module.check_mode),
+    outcomes = run_fleet(selection, lambda bucket: run_drill(clients, drills[bucket], module.check_mode),
                          params["concurrency"])
     reports = [outcome.result if outcome.result is not None else
-               {"source_bucket": outcome.bucket, "dest_bucket": specs[outcome.bucket].clone.resolved_dest_bucket,
+               {"source_bucket": outcome.bucket, "dest_bucket": drills[outcome.bucket].clone.resolved_dest_bucket,
                 "verdict": FAIL, "reasons": [outcome.error], "fixes": [], "rpo_seconds": None,
                 "rpo_bound_seconds": params["rpo_bound"]}
                for outcome in outcomes]

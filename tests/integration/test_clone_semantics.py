@@ -24,8 +24,8 @@ def test_without_the_baseline_an_unversioned_or_suspended_source_leaves_dr_enabl
         localaws, run_playbook, aws_client, source_versioning):
     if source_versioning == "Suspended":
         bucket = source_bucket(aws_client, versioning="Enabled")
-        aws_client("s3", SOURCE_REGION).put_bucket_versioning(Bucket=bucket,
-                                                               VersioningConfiguration={"Status": "Suspended"})
+        aws_client("s3", SOURCE_REGION).put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     else:
         bucket = source_bucket(aws_client)
     options = {"source_bucket": bucket, "dest_region": DR_REGION, "secure_baseline": False}

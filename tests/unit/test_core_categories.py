@@ -121,9 +121,10 @@ def test_policy_own_access_point_moves_to_the_dr_region_another_accounts_needs_a
 
 
 def test_access_points_keep_their_names_need_their_vpc_mapped_and_normalize_the_defaults():
-    value = {"app": {"VpcId": None, "PublicAccessBlock": None, "Policy": {"Statement": [{
-                "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "s3:GetObject",
-                "Resource": "arn:aws:s3:us-east-1:123456789012:accesspoint/app/object/*"}]}},
+    app_policy = {"Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:us-east-1:123456789012:accesspoint/app/object/*"}]}
+    value = {"app": {"VpcId": None, "PublicAccessBlock": None, "Policy": app_policy},
              "private": {"VpcId": "vpc-1", "PublicAccessBlock": None, "Policy": None}}
     ctx = context()
     rewritten = REGISTRY["access-points"].rewrite(value, ctx)

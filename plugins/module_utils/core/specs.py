@@ -66,7 +66,7 @@ def _typed(value: Any, item: dataclasses.Field, spec_class) -> Any:
     ("false", "16", "cors, tagging") - as that type; a string that is none of them is an error naming the option."""
     if not isinstance(value, str):
         return value
-    kind = str(item.type).replace(" ", "").split("|")[0]
+    kind = str(item.type).replace(" ", "").split("|", maxsplit=1)[0]
     word = value.strip().lower()
     if kind == "bool" and word in TRUE_WORDS + FALSE_WORDS:
         return word in TRUE_WORDS
