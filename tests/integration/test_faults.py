@@ -2,11 +2,14 @@
 applied) the fleet and the pipeline deploy converge in one run, and the clean rerun writes nothing."""
 from __future__ import annotations
 
-import time
+import json
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+# The pipeline handlers in this process, laid out as their Lambda zip (the fixture of the event tests).
+from test_pipeline_events import SOURCE_REGION as HANDLER_REGION
+from test_pipeline_events import handlers  # noqa: F401 - a fixture
 
 from tools.localaws.faults import FaultProxy
 
@@ -62,3 +65,44 @@ def test_fleet_converges_in_one_run_at_10_percent_faults_and_the_rerun_writes_no
     assert clean.rc == 0, clean
     assert clean.recap["localhost"]["changed"] == 0, clean
     assert _writes(localaws) == []
+
+
+def test_the_sweep_repairs_every_other_bucket_when_one_cannot_be_processed(
+        localaws, handlers, aws_client, monkeypatch, capsys):  # noqa: F811 - the fixture imported above
+    tag_key = f"drsweep{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("TRIGGER_TAG_KEY", tag_key)
+    s3 = aws_client("s3", HANDLER_REGION)
+    names = [f"sweep-{uuid.uuid4().hex[:8]}" for _ in range(7)]
+    for name in names:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": HANDLER_REGION})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": tag_key, "Value": "true"}]})
+    refusing = sorted(names)[2]  # neither first nor last: the buckets after it must not be lost
+    sweep = handlers["source_bucket_check"]
+    made = sweep.clients()
+
+    def refuse_versioning_read(params, **_):
+        if params.get("Bucket") == refusing:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetBucketVersioning")
+
+    def clients_denied_for_one_bucket():
+        def factory(service, region):
+            client = made(service, region)
+            if service == "s3":
+                client.meta.events.register("before-parameter-build.s3.GetBucketVersioning", refuse_versioning_read,
+                                            unique_id="refuse-one-bucket")
+            return client
+        return factory
+
+    monkeypatch.setattr(sweep, "clients", clients_denied_for_one_bucket)
+    capsys.readouterr()
+    outcome = sweep.handler({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}, None)
+
+    others = sorted(set(names) - {refusing})
+    assert sorted(outcome["published"]) == others, outcome
+    assert list(outcome["failed"]) == [refusing] and "AccessDenied" in outcome["failed"][refusing]
+    for name in others:
+        assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    assert s3.get_bucket_versioning(Bucket=refusing).get("Status") is None
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    failures = [line for line in logged if line["action"] == "sweep_failed"]
+    assert [line["bucket"] for line in failures] == [refusing] and "AccessDenied" in failures[0]["error"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline_common import (PipelineMessage, Rejected, clients, log_action, log_rejected, publish, setting,
                              shown, source_bucket_tags, trigger_tagged, valid_bucket_name)
 from s3dr_core import buckets
+from s3dr_core.errors import describe_error
 from s3dr_core.fleet import buckets_with_tags
 from s3dr_core.result import Result
 
@@ -30,7 +31,9 @@ def handler(event, context):
     if detail is None:
         names = buckets_with_tags(aws, source_region, {tag_key: tag_value}, concurrency=8)
         log_action("sweep", None, buckets=names)
-        return {"published": [_pass_on(aws, name, source_region, "sweep") for name in names]}
+        outcomes = [_sweep_one(aws, name, source_region) for name in names]
+        return {"published": [name for name, error in outcomes if error is None],
+                "failed": {name: error for name, error in outcomes if error is not None}}
     event_name = detail.get("eventName") if isinstance(detail.get("eventName"), str) else ""
     request = detail.get("requestParameters")
     try:
@@ -66,6 +69,17 @@ def _bucket_event_detail(event) -> dict | None:
     if detail.get("eventSource") != "s3.amazonaws.com":
         raise Rejected(f"the event's detail.eventSource is {shown(detail.get('eventSource'))}, not 's3.amazonaws.com'")
     return detail
+
+
+def _sweep_one(aws, bucket: str, source_region: str) -> tuple[str, str | None]:
+    """One bucket of the sweep: (bucket, None) when passed on, (bucket, error) when it failed. One bucket's failure
+    is logged for it and stops nothing: raising would send the whole sweep to the DLQ and repair none of the rest."""
+    try:
+        _pass_on(aws, bucket, source_region, "sweep")
+    except Exception as error:  # noqa: BLE001 - reported per bucket; the next sweep tries it again
+        log_action("sweep_failed", bucket, error=describe_error(error))
+        return bucket, describe_error(error)
+    return bucket, None
 
 
 def _pass_on(aws, bucket: str, source_region: str, cause: str, action: str = "enable") -> str:
