@@ -3,6 +3,7 @@ applied) the fleet and the pipeline deploy converge in one run, and the clean re
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -65,6 +66,36 @@ def test_fleet_converges_in_one_run_at_10_percent_faults_and_the_rerun_writes_no
     assert clean.rc == 0, clean
     assert clean.recap["localhost"]["changed"] == 0, clean
     assert _writes(localaws) == []
+
+
+def test_pipeline_deploy_converges_at_10_percent_faults_and_tagging_makes_a_dr_pair(
+        localaws, fault_proxy, run_playbook, aws_client):
+    pipeline_vars = {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
+                     "dr_pipeline_name_prefix": f"flt{uuid.uuid4().hex[:6]}"}
+    fault_proxy.configure(rate=FAULT_RATE)
+    deployed = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars, env=_through(fault_proxy))
+    faults = fault_proxy.stats
+    assert deployed.rc == 0, deployed
+    assert faults.errors + faults.resets >= 5, faults
+
+    fault_proxy.configure(rate=0.0)
+    again = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars, env=_through(fault_proxy))
+    assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
+
+    s3 = aws_client("s3", SOURCE_REGION)
+    bucket = f"flt-tagged-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            rules = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
+            break
+        except ClientError:
+            assert time.monotonic() < deadline, f"no replication on {bucket} within {WAIT_SECONDS}s"
+            time.sleep(1)
+    assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
+    assert aws_client("s3", DR_REGION).get_bucket_versioning(Bucket=f"{bucket}-dr")["Status"] == "Enabled"
 
 
 def test_the_sweep_repairs_every_other_bucket_when_one_cannot_be_processed(
