@@ -159,3 +159,29 @@ def test_per_thread_factory_gives_each_thread_its_own_client_and_quota():
     thread.start()
     thread.join()
     assert seen[0] is shared("s3", "eu-west-1")
+
+
+class NotYetReadable:
+    """S3 answering 404 to the first HeadBucket of a bucket seconds old (the consistency window AWS documents)."""
+
+    def __init__(self, client, misses: int):
+        self._client, self.misses, self.heads = client, misses, 0
+
+    def head_bucket(self, **kwargs):
+        self.heads += 1
+        if self.heads <= self.misses:
+            raise ClientError({"Error": {"Code": "404", "Message": "Not Found"}}, "HeadBucket")
+        return self._client.head_bucket(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_a_new_dr_bucket_is_waited_for_until_readable(aws):
+    from plugins.module_utils.core.buckets import create_secure_bucket
+
+    s3 = NotYetReadable(aws("s3", "us-west-2"), misses=2)
+    result = Result()
+    create_secure_bucket(s3, "fresh-dr", "us-west-2", None, False, result, check_mode=False)
+    assert s3.heads == 3
+    assert aws("s3", "us-west-2").get_bucket_versioning(Bucket="fresh-dr")["Status"] == "Enabled"

@@ -157,6 +157,10 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
         _settled_write(bucket, *steps[gap], result, check_mode)
     _settled_write(bucket, "enable versioning", lambda: s3.put_bucket_versioning(
         Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}), result, check_mode)
+    if not check_mode:
+        # S3 may answer NoSuchBucket to the first reads of a bucket seconds old; what reads it next must not fail.
+        retry_while(lambda: s3.head_bucket(Bucket=bucket), ("NoSuchBucket", "404", "NotFound"), BUCKET_SETTLING_SECONDS,
+                    f"waiting for new DR bucket {bucket} in {region} to be readable", first_delay=0.5)
 
 
 def _settled_write(bucket: str, action: str, call, result: Result, check_mode: bool) -> None:
