@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 # The pipeline handlers in this process, laid out as their Lambda zip (the fixture of the event tests).
 from test_pipeline_events import SOURCE_REGION as HANDLER_REGION
-from test_pipeline_events import handlers  # noqa: F401 - a fixture
+from test_pipeline_events import handlers  # noqa: F401 pylint: disable=unused-import
 
 from tools.localaws.faults import FaultProxy
 
@@ -103,7 +103,7 @@ def test_the_sweep_repairs_every_other_bucket_when_one_cannot_be_processed(
     tag_key = f"drsweep{uuid.uuid4().hex[:6]}"
     monkeypatch.setenv("TRIGGER_TAG_KEY", tag_key)
     s3 = aws_client("s3", HANDLER_REGION)
-    names = [f"sweep-{uuid.uuid4().hex[:8]}" for _ in range(7)]
+    names = [f"sweep-{uuid.uuid4().hex[:8]}" for _index in range(7)]
     for name in names:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": HANDLER_REGION})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": tag_key, "Value": "true"}]})

@@ -136,8 +136,8 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
                          check_mode)
             return created.get("Arn") or _new_role_arn(account_id, role_name), True
         role = _owned_role(iam, role_name)
-        arn, _ = _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
-                                put_inline_policy)
+        arn, _created = _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
+                                       put_inline_policy)
         return arn, True  # seconds old, as far as we know: S3 may not accept it yet
     return _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
                           put_inline_policy)

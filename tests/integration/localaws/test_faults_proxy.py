@@ -40,7 +40,7 @@ def test_every_request_faulted_gives_the_error_botocore_retries(proxy, service, 
     proxy.configure(rate=1.0, reset_share=0.0, seed=3)
     client = _client(proxy, service)
     seen = set()
-    for _ in range(6):
+    for _attempt in range(6):
         with pytest.raises(ClientError) as raised:
             call(client)
         seen.add(raised.value.response["Error"]["Code"])
