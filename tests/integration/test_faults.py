@@ -19,6 +19,7 @@ FLEET_SIZE = 20
 FAULT_RATE = 0.1
 SEED = 20261202
 WAIT_SECONDS = 120
+CONSISTENCY_MS = 1500
 
 
 @pytest.fixture
@@ -47,11 +48,12 @@ def test_fleet_converges_in_one_run_at_10_percent_faults_and_the_rerun_writes_no
     extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_trigger_tag_key": "drfaults",
                   "dr_trigger_tag_value": tag_value, "dr_backfill": False}
 
-    fault_proxy.configure(rate=FAULT_RATE)
+    # Also S3's consistency window: a DR bucket just created answers NoSuchBucket to reads for a while.
+    fault_proxy.configure(rate=FAULT_RATE, consistency_ms=CONSISTENCY_MS)
     first = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars, env=_through(fault_proxy))
     faults = fault_proxy.stats
     assert first.rc == 0, first
-    assert faults.errors + faults.resets >= 10, faults  # the run did meet faults
+    assert faults.errors + faults.resets >= 10 and faults.not_yet_consistent >= 1, faults  # the run did meet faults
     dr = aws_client("s3", DR_REGION)
     for bucket in buckets:
         rules = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
@@ -59,7 +61,7 @@ def test_fleet_converges_in_one_run_at_10_percent_faults_and_the_rerun_writes_no
         assert dr.get_bucket_versioning(Bucket=f"{bucket}-dr")["Status"] == "Enabled"
         assert aws_client("iam").get_role_policy(RoleName=f"s3-crr-{bucket}", PolicyName="s3-replication")
 
-    fault_proxy.configure(rate=0.0)
+    fault_proxy.configure(rate=0.0, consistency_ms=0)
     localaws.start_recording()
     clean = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars, env=_through(fault_proxy))
     assert clean.rc == 0, clean

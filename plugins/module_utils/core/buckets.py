@@ -69,7 +69,11 @@ def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
 
 
 def _require_dr_region(s3, bucket: str, region: str, known_region: str | None = None) -> None:
-    actual = known_region or region_of_location(s3.get_bucket_location(Bucket=bucket)["LocationConstraint"])
+    """The bucket, which exists (HeadBucket or CreateBucket said so), is in ``region``; S3 may still answer
+    NoSuchBucket for a bucket seconds old, which is waited out."""
+    actual = known_region or region_of_location(retry_while(
+        lambda: s3.get_bucket_location(Bucket=bucket)["LocationConstraint"], ("NoSuchBucket",), BUCKET_SETTLING_SECONDS,
+        f"waiting for DR bucket {bucket}, which S3 reported as existing, to be readable", first_delay=0.5))
     if actual != region:
         raise DRError(f"DR bucket {bucket} exists in {actual}, not in the DR Region {region}. Choose another "
                       "dest_bucket, or set dest_region to {actual}.".replace("{actual}", actual),
