@@ -49,7 +49,8 @@ CLONE_OPTIONS_SPEC = dict(
 
 def module_clients(module) -> ClientFactory:
     """Clients with the module's credentials, profile and endpoint, for any Region the core asks for."""
-    return ClientFactory(lambda service, region: module.client(service, region=region, config=retry_config()))
+    return ClientFactory(lambda service, region: module.client(service, region=region, config=retry_config()),
+                         per_thread=True)
 
 
 def selected_buckets(module, clients) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from conftest import client_for, other_account_client
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
-WAIT_SECONDS = 90
+WAIT_SECONDS = 120  # generous: on a busy machine the event chain is slow
 
 
 def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
@@ -27,6 +27,19 @@ def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}")
         time.sleep(1)
+
+
+def wait_until_quiet(localaws, quiet_seconds: float = 5, timeout: float = WAIT_SECONDS) -> None:
+    """Until the endpoint has recorded no new call for ``quiet_seconds`` (an asynchronous chain has finished)."""
+    deadline = time.monotonic() + timeout
+    seen, quiet_since = len(localaws.recorded_calls()), time.monotonic()
+    while time.monotonic() - quiet_since < quiet_seconds:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the endpoint was still busy after {timeout}s")
+        time.sleep(0.5)
+        now = len(localaws.recorded_calls())
+        if now != seen:
+            seen, quiet_since = now, time.monotonic()
 
 
 def replication_rules(aws_client, bucket):
@@ -85,9 +98,14 @@ def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run
     restored = wait_for(lambda: replication_rules(aws_client, tagged), f"replication restored on {tagged}")
     assert restored[0]["ID"] == "dr"
 
-    # Untagging keeps the DR pair (dr_pipeline_on_untag: keep, the default).
+    # Untagging keeps the DR pair (dr_pipeline_on_untag: keep, the default): once source_bucket_check has read the
+    # untagged bucket's tags (so has decided), the rule is still there.
+    localaws.start_recording()
     s3.delete_bucket_tagging(Bucket=tagged)
-    time.sleep(5)
+    wait_for(lambda: any(call.service == "s3" and call.method == "GET" and call.operation.startswith(f"GET /{tagged}?")
+                         and "tagging" in call.operation for call in localaws.recorded_calls()),
+             f"source_bucket_check to read the tags of {tagged} after the untagging")
+    wait_until_quiet(localaws)
     assert replication_rules(aws_client, tagged)[0]["ID"] == "dr"
 
 
@@ -161,7 +179,8 @@ def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_var
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
     wait_for(lambda: replication_rules(aws_client, bucket), f"replication on {bucket}")
-    time.sleep(3)  # let the duplicates the tagging itself caused finish
+    localaws.start_recording()
+    wait_until_quiet(localaws)  # let the duplicates the tagging itself caused finish
 
     event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
              "account": "123456789012", "region": SOURCE_REGION, "time": "2026-11-22T00:00:00Z", "resources": [],
@@ -176,7 +195,7 @@ def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_var
     # The chain goes on asynchronously: wait until enable_replication has run twice more.
     wait_for(lambda: sum(call.service == "s3" and "replication" in call.operation and call.method == "GET"
                          for call in localaws.recorded_calls()) >= 2, "the chain to finish twice")
-    time.sleep(2)
+    wait_until_quiet(localaws)
     s3_writes = [call for call in localaws.recorded_calls() if call.service in ("s3", "iam") and call.is_write]
     assert s3_writes == []
 

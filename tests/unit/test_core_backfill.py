@@ -64,7 +64,7 @@ def test_part_size_grows_only_when_10000_parts_would_not_do():
 
 def test_client_config_pool_covers_the_workers():
     assert core.client_config(64).max_pool_connections >= 2 * 64
-    assert core.client_config(64).retries == {"mode": "standard", "max_attempts": 10}
+    assert core.client_config(64).retries == {"mode": "standard", "total_max_attempts": 11}
 
 
 @pytest.mark.parametrize(("options", "message"), [

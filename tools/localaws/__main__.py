@@ -4,6 +4,8 @@
     python -m tools.localaws env          print `export` lines of the running endpoint
     python -m tools.localaws stop         stop it
     python -m tools.localaws run -- CMD   start, run CMD with the environment set, stop; exits with CMD's code
+    python -m tools.localaws --fault-rate 0.1 --fault-seed 7 run -- CMD
+                                          the same, CMD talking through the fault proxy (tools/localaws/faults.py)
 """
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["start", "env", "stop", "run"])
     parser.add_argument("--disable", default="", help="comma-separated fidelity patches to leave out")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="for run: share of requests faulted by the fault proxy (0 = no proxy)")
+    parser.add_argument("--fault-seed", type=int, default=0, help="for run: the fault proxy's seed")
+    parser.add_argument("--consistency-ms", type=int, default=0,
+                        help="for run: a new bucket answers NoSuchBucket to reads this long (through the proxy)")
     parser.add_argument("argv", nargs=argparse.REMAINDER, help="for run: the command, after --")
     args = parser.parse_args(argv)
     disabled = tuple(name for name in args.disable.split(",") if name)
@@ -52,7 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run needs a command after --")
     with LocalAWS(disabled_patches=disabled) as server:
         print(f"localaws: {server.endpoint_url}", file=sys.stderr)
-        return subprocess.call(command, env={**os.environ, **server.env})
+        if not (args.fault_rate or args.consistency_ms):
+            return subprocess.call(command, env={**os.environ, **server.env})
+        from .faults import FaultProxy
+
+        with FaultProxy(server.endpoint_url, rate=args.fault_rate, seed=args.fault_seed,
+                        consistency_ms=args.consistency_ms) as proxy:
+            print(f"localaws: fault proxy {proxy.endpoint_url} (rate {args.fault_rate}, seed {args.fault_seed})",
+                  file=sys.stderr)
+            code = subprocess.call(command, env={**os.environ, **server.env, "AWS_ENDPOINT_URL": proxy.endpoint_url})
+            print(f"localaws: faults injected: {proxy.stats}", file=sys.stderr)
+            return code
 
 
 if __name__ == "__main__":

@@ -83,7 +83,11 @@ def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
 
 
 def _require_dr_region(s3, bucket: str, region: str, known_region: str | None = None) -> None:
-    actual = known_region or region_of_location(s3.get_bucket_location(Bucket=bucket)["LocationConstraint"])
+    """The bucket, which exists (HeadBucket or CreateBucket said so), is in ``region``; S3 may still answer
+    NoSuchBucket for a bucket seconds old, which is waited out."""
+    actual = known_region or region_of_location(retry_while(
+        lambda: s3.get_bucket_location(Bucket=bucket)["LocationConstraint"], ("NoSuchBucket",), BUCKET_SETTLING_SECONDS,
+        f"waiting for DR bucket {bucket}, which S3 reported as existing, to be readable", first_delay=0.5))
     if actual != region:
         raise DRError(f"DR bucket {bucket} exists in {actual}, not in the DR Region {region}. Choose another "
                       "dest_bucket, or set dest_region to {actual}.".replace("{actual}", actual),
@@ -202,6 +206,10 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
         _settled_write(bucket, *steps[gap], result, check_mode)
     _settled_write(bucket, "enable versioning", lambda: s3.put_bucket_versioning(
         Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}), result, check_mode)
+    if not check_mode:
+        # S3 may answer NoSuchBucket to the first reads of a bucket seconds old; what reads it next must not fail.
+        retry_while(lambda: s3.head_bucket(Bucket=bucket), ("NoSuchBucket", "404", "NotFound"), BUCKET_SETTLING_SECONDS,
+                    f"waiting for new DR bucket {bucket} in {region} to be readable", first_delay=0.5)
 
 
 def _settled_write(bucket: str, action: str, call, result: Result, check_mode: bool) -> None:

@@ -3,12 +3,15 @@
 """Client factories: the core asks for ``clients(service, region)`` and never builds clients itself.
 
 A module builds the factory from its AnsibleAWSModule credentials, a Lambda handler from its
-execution role, a test from an endpoint URL. The factory caches one client per (service, Region)
-and is safe to share between the threads of a fleet run (boto3 clients are thread-safe).
+execution role, a test from an endpoint URL. The factory caches one client per (service, Region),
+or with ``per_thread`` one per (service, Region, thread): botocore's standard retry mode keeps one
+retry quota per client, and a client shared by every thread of a fleet run spends it on all their
+faults together, after which faults surface with no retry at all.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable
 
@@ -18,23 +21,44 @@ except ImportError:  # the module reports missing botocore through AnsibleAWSMod
     Config = None
 
 # Throttling and 5xx are retried by botocore itself; eventual consistency is retried in the core.
-RETRY_SETTINGS = {"mode": "standard", "max_attempts": 10}
+# The AWS SDKs' own settings AWS_RETRY_MODE and AWS_MAX_ATTEMPTS (total attempts, the first included) override
+# these, in a module's environment as in a Lambda function's.
+RETRY_SETTINGS = {"mode": "standard", "total_max_attempts": 11}
+RETRY_MODES = ("standard", "adaptive", "legacy")
+
+
+def retry_settings(environ=None) -> dict[str, Any]:
+    """RETRY_SETTINGS with AWS_RETRY_MODE / AWS_MAX_ATTEMPTS applied; a clear error for a bad value."""
+    environ = os.environ if environ is None else environ
+    settings = dict(RETRY_SETTINGS)
+    mode = environ.get("AWS_RETRY_MODE")
+    if mode:
+        if mode not in RETRY_MODES:
+            raise ValueError(f"AWS_RETRY_MODE is {mode!r}; use one of {', '.join(RETRY_MODES)}")
+        settings["mode"] = mode
+    attempts = environ.get("AWS_MAX_ATTEMPTS")
+    if attempts:
+        if not attempts.isdigit() or int(attempts) < 1:
+            raise ValueError(f"AWS_MAX_ATTEMPTS is {attempts!r}; use a whole number of attempts, 1 or more")
+        settings["total_max_attempts"] = int(attempts)
+    return settings
 
 
 def retry_config():
-    return Config(retries=dict(RETRY_SETTINGS)) if Config else None
+    return Config(retries=retry_settings()) if Config else None
 
 
 class ClientFactory:
     """``factory(service, region)`` -> cached client made by ``make_client(service, region)``."""
 
-    def __init__(self, make_client: Callable[[str, str], Any]):
+    def __init__(self, make_client: Callable[[str, str], Any], per_thread: bool = False):
         self._make_client = make_client
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._per_thread = per_thread
+        self._clients: dict[tuple[str, str, int], Any] = {}
         self._lock = threading.Lock()
 
     def __call__(self, service: str, region: str):
-        key = (service, region)
+        key = (service, region, threading.get_ident() if self._per_thread else 0)
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = self._make_client(service, region)
@@ -42,8 +66,9 @@ class ClientFactory:
 
 
 def boto3_clients(session=None) -> ClientFactory:
-    """A factory over a boto3 session (Lambda handlers, scripts, tests)."""
+    """A factory over a boto3 session (Lambda handlers, scripts, tests), one client per thread."""
     import boto3
 
     session = session or boto3.session.Session()
-    return ClientFactory(lambda service, region: session.client(service, region_name=region, config=retry_config()))
+    return ClientFactory(lambda service, region: session.client(service, region_name=region, config=retry_config()),
+                         per_thread=True)

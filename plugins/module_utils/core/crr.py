@@ -27,6 +27,9 @@ LOG = logging.getLogger(__name__)
 # is never waited out: it is the caller's own permission, which a new role does not change.
 ROLE_NOT_READY_CODES = ("InvalidArgument", "InvalidRequest")
 ROLE_NOT_READY_MESSAGE = "role"
+# Right after versioning was enabled on either bucket, S3 may still refuse the rule for versioning; only then is
+# this message waited out (on a bucket whose versioning we did not just enable it is the plain truth).
+VERSIONING_NOT_SEEN_MESSAGE = "must have versioning enabled"
 
 
 @dataclass
@@ -217,8 +220,10 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
                                    "rewritten as equivalent V2 rules, because S3 does not allow mixing the two.")
         result.record(f"put replication configuration on {source} ({len(merged)} rule(s) -> {dest})")
         if not check_mode:
+            versioning_enabled_now = any(action.startswith("enable versioning on ") or action.startswith("create DR bucket ")
+                                         for action in result.actions)
             _put_replication(source_s3, source, desired_configuration, role_created, spec.role_propagation_timeout,
-                             result)
+                             result, versioning_enabled_now)
         after_configuration = desired_configuration
     else:
         after_configuration = existing
@@ -293,16 +298,31 @@ def _role_not_ready(error: Exception) -> bool:
     return error_code(error) in ROLE_NOT_READY_CODES and ROLE_NOT_READY_MESSAGE in error_message(error).lower()
 
 
-def _put_replication(s3, bucket, configuration, role_created: bool, timeout: int, result: Result) -> None:
+def _versioning_not_seen(error: Exception) -> bool:
+    return error_code(error) in ROLE_NOT_READY_CODES and VERSIONING_NOT_SEEN_MESSAGE in error_message(error).lower()
+
+
+def _put_replication(s3, bucket, configuration, role_created: bool, timeout: int, result: Result,
+                     versioning_enabled_now: bool = False) -> None:
+    """PutBucketReplication, waiting out (bounded, each wait logged as a warning saying what it awaits) what AWS
+    documents as settling: a bucket seconds old, a role IAM created seconds ago, versioning just enabled."""
     def put():
         s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=configuration)
 
-    if not role_created:
-        retry_while(put, buckets.BUCKET_SETTLING_CODES, buckets.BUCKET_SETTLING_SECONDS, f"replication on {bucket}")
-        return
-    retry_while(put, buckets.BUCKET_SETTLING_CODES, timeout,
-                f"waiting for new IAM role {configuration['Role']} to be usable by S3 for {bucket}",
-                on_retry=result.warnings.append, retry_also=_role_not_ready)
+    awaited = []
+    if role_created:
+        awaited.append(f"new IAM role {configuration['Role']} to be usable by S3")
+    if versioning_enabled_now:
+        awaited.append("S3 to see the versioning just enabled")
+    awaited.append("the buckets to settle")
+
+    def settling(error: Exception) -> bool:
+        return (role_created and _role_not_ready(error)) or (versioning_enabled_now and _versioning_not_seen(error))
+
+    timeout = timeout if role_created else buckets.BUCKET_SETTLING_SECONDS
+    retry_while(put, buckets.BUCKET_SETTLING_CODES, timeout, f"replication on {bucket}: waiting for {', '.join(awaited)}",
+                on_retry=result.warnings.append if (role_created or versioning_enabled_now) else None,
+                retry_also=settling)
 
 
 def _role_change_error(source, current_role, new_role, foreign_rules) -> DRError:

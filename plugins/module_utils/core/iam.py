@@ -13,11 +13,13 @@ from .errors import DRError, error_code
 from .policies import (BOUNDARY_POLICY_PATH, boundary_policy_arn, boundary_policy_name, canonical_policy,
                        replication_boundary_policy)
 from .result import Result
+from .waiting import retry_while
 
 INLINE_POLICY_NAME = "s3-replication"
 ROLE_PATH = "/service-role/"
 MANAGED_BY_TAG = {"Key": "managed-by", "Value": "resilience.s3_dr"}
 MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
+ROLE_READABLE_SECONDS = 30
 
 
 def role_arn(iam, account_id: str, role_name: str) -> str:
@@ -115,12 +117,48 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
     if role is None:
         created = {}
         boundary = {"PermissionsBoundary": boundary_arn} if boundary_arn else {}
-        result.write(f"create IAM role {role_name}", lambda: created.update(iam.create_role(
-            RoleName=role_name, Path=ROLE_PATH, Description=description,
-            AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG], **boundary)["Role"]), check_mode)
-        result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy, check_mode)
-        return created.get("Arn") or _new_role_arn(account_id, role_name), True
 
+        def create_role():
+            try:
+                created.update(iam.create_role(
+                    RoleName=role_name, Path=ROLE_PATH, Description=description,
+                    AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=[MANAGED_BY_TAG], **boundary)["Role"])
+            except Exception as error:
+                if error_code(error) != "EntityAlreadyExists":
+                    raise
+                # Our own CreateRole applied before its reply was lost (botocore repeated it), or a parallel run:
+                # converge on it below, once it is proven ours.
+                created["existing"] = True
+
+        result.write(f"create IAM role {role_name}", create_role, check_mode)
+        if not created.get("existing"):
+            result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy,
+                         check_mode)
+            return created.get("Arn") or _new_role_arn(account_id, role_name), True
+        role = _owned_role(iam, role_name)
+        arn, _created = _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
+                                       put_inline_policy)
+        return arn, True  # seconds old, as far as we know: S3 may not accept it yet
+    return _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
+                          put_inline_policy)
+
+
+def _owned_role(iam, role_name: str) -> dict[str, Any]:
+    """The role that CreateRole found already there, if it carries our managed-by tag; a clear error otherwise."""
+    # IAM is eventually consistent: the role CreateRole just saw may not be readable for a few seconds.
+    role = retry_while(lambda: iam.get_role(RoleName=role_name)["Role"], ("NoSuchEntity",), ROLE_READABLE_SECONDS,
+                       f"waiting for IAM role {role_name}, which CreateRole reported as existing, to be readable")
+    if MANAGED_BY_TAG not in (role.get("Tags") or []):
+        raise DRError(f"IAM role {role_name} was created meanwhile by someone else (it has no tag "
+                      f"{MANAGED_BY_TAG['Key']}={MANAGED_BY_TAG['Value']}), so its policies are left as they are. "
+                      "Give it as role_arn to use it unchanged, or choose another role_name.")
+    return role
+
+
+def _converge_role(iam, role: dict[str, Any], role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any],
+                   result: Result, check_mode: bool, boundary_arn: str | None, put_inline_policy) -> tuple[str, bool]:
+    """Bring an existing managed role in line: boundary first, then trust, then the inline policy (which a run
+    interrupted between CreateRole and PutRolePolicy left missing)."""
     current_boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     if boundary_arn and current_boundary != boundary_arn:
         result.write(f"set permissions boundary {boundary_arn} on IAM role {role_name}",

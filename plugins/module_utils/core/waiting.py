@@ -14,6 +14,8 @@ LOG = logging.getLogger(__name__)
 
 # Right after CreateBucket, or while another change to the bucket is in flight.
 BUCKET_SETTLING_CODES = ("NoSuchBucket", "OperationAborted")
+# A caller's own missing permission: no amount of waiting grants it, so it is raised at once whatever else says.
+NEVER_RETRIED_CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 
 
 def retry_while(call: Callable[[], Any], codes: tuple[str, ...], timeout: float, what: str,
@@ -23,7 +25,7 @@ def retry_while(call: Callable[[], Any], codes: tuple[str, ...], timeout: float,
     """Call until it does not fail with one of ``codes`` (or an error ``retry_also`` accepts) or ``timeout``
     seconds have passed.
 
-    Each retry is logged (and handed to ``on_retry``) so that a slow run says why it is slow.
+    AccessDenied is never retried. Each retry is logged (and handed to ``on_retry``) so that a slow run says why it is slow.
     The last error is raised when time is up.
     """
     deadline = time.monotonic() + timeout
@@ -34,7 +36,8 @@ def retry_while(call: Callable[[], Any], codes: tuple[str, ...], timeout: float,
             return call()
         except Exception as error:  # botocore ClientError
             code = error_code(error)
-            retryable = code in codes or (retry_also is not None and retry_also(error))
+            retryable = code not in NEVER_RETRIED_CODES and (
+                code in codes or (retry_also is not None and retry_also(error)))
             if not retryable or time.monotonic() + delay > deadline:
                 raise
             message = f"{what}: {code} on attempt {attempt}, retrying in {delay:.0f}s"

@@ -42,8 +42,15 @@ def check_schedule_rule_ignores_events(server) -> None:
     rule = f"nightly-{uuid.uuid4().hex[:8]}"
     events.put_rule(Name=rule, ScheduleExpression="rate(1 day)")
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    # A pattern rule for the same event proves the event was delivered before the schedule rule's queue is checked.
+    marker_url = sqs.create_queue(QueueName=f"sched-marker-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    marker_arn = sqs.get_queue_attributes(QueueUrl=marker_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"{rule}-marker", EventPattern=json.dumps({"source": ["my.app"]}))
+    events.put_targets(Rule=f"{rule}-marker", Targets=[{"Id": "q", "Arn": marker_arn}])
     events.put_events(Entries=[{"Source": "my.app", "DetailType": "thing", "Detail": json.dumps({"a": 1})}])
-    time.sleep(1)
+    deadline = time.monotonic() + 120
+    while not sqs.receive_message(QueueUrl=marker_url, WaitTimeSeconds=1).get("Messages"):
+        assert time.monotonic() < deadline, "the event never reached the pattern rule's queue"
     assert sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages", []) == []
 
 

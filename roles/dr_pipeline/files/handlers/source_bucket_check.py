@@ -12,6 +12,7 @@ import re
 from pipeline_common import (PipelineMessage, Rejected, clients, log_action, log_rejected, own_account_id, publish,
                              setting, shown, source_bucket_tags, trigger_tagged, valid_bucket_name)
 from s3dr_core import buckets
+from s3dr_core.errors import describe_error
 from s3dr_core.fleet import buckets_with_tags
 from s3dr_core.result import Result
 from s3dr_core.validation import partition_of
@@ -38,7 +39,9 @@ def handler(event, context):
     if detail is None:
         names = buckets_with_tags(aws, source_region, {tag_key: tag_value}, concurrency=8)
         log_action("sweep", None, buckets=names)
-        return {"published": [_pass_on(aws, name, source_region, "sweep") for name in names]}
+        outcomes = [_sweep_one(aws, name, source_region) for name in names]
+        return {"published": [name for name, error in outcomes if error is None],
+                "failed": {name: error for name, error in outcomes if error is not None}}
     event_name = detail.get("eventName") if isinstance(detail.get("eventName"), str) else ""
     request = detail.get("requestParameters")
     try:
@@ -98,6 +101,17 @@ def _event_bucket(event_name: str, request, source_region: str) -> str:
         raise Rejected(f"the event's requestParameters.resourceArn {shown(arn)} names account {match['account']}, "
                        f"not this account")
     return valid_bucket_name(match["bucket"], "the bucket of the event's requestParameters.resourceArn")
+
+
+def _sweep_one(aws, bucket: str, source_region: str) -> tuple[str, str | None]:
+    """One bucket of the sweep: (bucket, None) when passed on, (bucket, error) when it failed. One bucket's failure
+    is logged for it and stops nothing: raising would send the whole sweep to the DLQ and repair none of the rest."""
+    try:
+        _pass_on(aws, bucket, source_region, "sweep")
+    except Exception as error:  # noqa: BLE001 - reported per bucket; the next sweep tries it again
+        log_action("sweep_failed", bucket, error=describe_error(error))
+        return bucket, describe_error(error)
+    return bucket, None
 
 
 def _pass_on(aws, bucket: str, source_region: str, cause: str, action: str = "enable") -> str:
