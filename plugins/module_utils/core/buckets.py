@@ -198,40 +198,45 @@ def _denies_plain_http(statement: dict[str, Any]) -> bool:
     return statement.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport", "")).lower() == "false"
 
 
-def baseline_gaps(s3, bucket: str) -> tuple[list[str], dict[str, Any] | None]:
-    """Where an existing bucket is weaker than the baseline (gap names of ``baseline_writes``), and its policy.
+def baseline_gaps(s3, bucket: str, known: dict[str, Any] | None = None) -> tuple[list[str], dict[str, Any] | None]:
+    """Where an existing bucket is weaker than the baseline (gap names of ``baseline_gaps_of``), and its policy.
 
-    Reads only. On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap
-    only when GetBucketEncryption says there is none.
+    Reads only what ``known`` (clone category name -> value as the categories read it) does not hold.
+    On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap only when
+    GetBucketEncryption says there is none.
     """
+    known = known or {}
+
+    def value(name, read):
+        return known[name] if name in known else read()
+
+    block = value("public-access-block", lambda: _absent_on("NoSuchPublicAccessBlockConfiguration", lambda: s3.get_public_access_block(
+        Bucket=bucket)["PublicAccessBlockConfiguration"]))
+    encryption = value("encryption", lambda: default_encryption_rules(s3, bucket))
+    policy = value("policy", lambda: _absent_on("NoSuchBucketPolicy", lambda: json.loads(s3.get_bucket_policy(
+        Bucket=bucket)["Policy"])))
+    ownership = value("ownership-controls", lambda: _absent_on("OwnershipControlsNotFoundError", lambda: next(iter(
+        s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]), {}).get("ObjectOwnership")))
     gaps = []
-    try:
-        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    except Exception as error:
-        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
-            raise
-        block = {}
-    if any(not block.get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
+    if any(not (block or {}).get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
         gaps.append("public access block")
-    if default_encryption_rules(s3, bucket) is None:
+    if encryption is None:
         gaps.append("default encryption")
-    try:
-        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    except Exception as error:
-        if error_code(error) != "NoSuchBucketPolicy":
-            raise
-        policy = None
     if not any(_denies_plain_http(statement) for statement in (policy or {}).get("Statement", [])):
         gaps.append("TLS-only bucket policy")
-    try:
-        rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
-    except Exception as error:
-        if error_code(error) != "OwnershipControlsNotFoundError":
-            raise
-        rules = []
-    if not any(rule.get("ObjectOwnership") == "BucketOwnerEnforced" for rule in rules):
+    if ownership != "BucketOwnerEnforced":
         gaps.append("object ownership BucketOwnerEnforced")
     return gaps, policy
+
+
+def _absent_on(code: str, read):
+    """``read()``, or None when it fails with ``code`` (the 'not configured' error)."""
+    try:
+        return read()
+    except Exception as error:
+        if error_code(error) != code:
+            raise
+        return None
 
 
 def harden_bucket(s3, bucket: str, gaps: list[str], policy: dict[str, Any] | None, kms_key_id: str | None,

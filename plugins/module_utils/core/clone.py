@@ -16,6 +16,7 @@ from typing import Any
 from . import buckets, validation
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, RewriteContext, Unmapped
+from .discovery import Discovery, PairFacts, new_dr_bucket_values
 from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
 from .replication import normalize_configuration
@@ -95,16 +96,32 @@ class _Pair:
     dest_s3: Any
     context: RewriteContext
     adopted: bool = False  # the DR bucket existed before this run
+    facts: PairFacts = field(default_factory=PairFacts)
+
+    def source_value(self, name: str) -> Any:
+        """A source category's value, read once per pair (the replication step reuses it)."""
+        if name not in self.facts.source_values:
+            self.facts.source_values[name] = REGISTRY[name].read(self.source_s3, self.spec.source_bucket)
+        return self.facts.source_values[name]
+
+    def dest_value(self, name: str) -> Any:
+        """A DR category's value: as this run made it, else read once."""
+        if name not in self.facts.dest_values:
+            self.facts.dest_values[name] = REGISTRY[name].read(self.dest_s3, self.context.dest_bucket)
+        return self.facts.dest_values[name]
 
 
-def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool) -> _Pair | None:
+def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool,
+               discovery: Discovery | None = None, facts: PairFacts | None = None) -> _Pair | None:
     problems = clone_spec_problems(spec)
     if problems:
         raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
                       + "; ".join(problems) + ".", bucket=spec.source_bucket)
     dest = spec.resolved_dest_bucket
-    account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
-    source_region = buckets.source_bucket_region(clients, spec.source_bucket)
+    discovery = discovery or Discovery()
+    facts = facts if facts is not None else PairFacts()
+    account_id = discovery.identity(clients, spec.dest_region)["Account"]
+    source_region = discovery.source_region(clients, spec.source_bucket)
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
@@ -112,26 +129,36 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
                              trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
-    if not buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id):
+    if facts.dest_exists is None:
+        facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
+    if not facts.dest_exists:
+        pair = _Pair(spec, source_s3, None, context, facts=facts)
         if not create:
-            return _Pair(spec, source_s3, None, context)
+            return pair
         if not spec.create_dest_bucket:
             raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
                           "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
                           bucket=spec.source_bucket)
-        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id,
-                                     buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
+        object_lock = (pair.source_value("object-lock") or {}).get("ObjectLockEnabled") == "Enabled"
+        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, object_lock, result,
+                                     check_mode)
         if check_mode:
-            return _Pair(spec, source_s3, None, context)
-        return _Pair(spec, source_s3, dest_s3, context)
-    return _Pair(spec, source_s3, dest_s3, context, adopted=True)
+            return pair
+        # Known, not read back: what CreateBucket and the baseline writes just made.
+        owner = (pair.source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
+        facts.dest_exists, facts.dest_created = True, True
+        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner)
+        pair.dest_s3 = dest_s3
+        return pair
+    return _Pair(spec, source_s3, dest_s3, context, adopted=True, facts=facts)
 
 
 def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
     """An adopted DR bucket's baseline gaps that the selected categories do not close: closed with harden_dest,
     else each named in a warning. Returns those gaps before and after."""
     spec = pair.spec
-    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket)
+    known = {name: pair.dest_value(name) for name in BASELINE_CATEGORY.values()}  # read once, for the clone too
+    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket, known)
     left = [gap for gap in gaps if not (spec.secure_baseline and BASELINE_CATEGORY[gap] in spec.selected_categories)]
     if left and spec.harden_dest:
         buckets.harden_bucket(pair.dest_s3, pair.context.dest_bucket, left, policy, spec.dest_kms_key_id, result,
@@ -167,10 +194,10 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
 def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
     """What one category needs: status and values, with nothing written."""
     category = REGISTRY[name]
-    source_value = category.read(pair.source_s3, pair.spec.source_bucket)
+    source_value = pair.source_value(name)
     pair.context.skipped = []
     if source_value is not None and pair.dest_s3 is not None:
-        reason = category.unsupported(source_value, pair.dest_s3, pair.context.dest_bucket)
+        reason = category.unsupported(source_value, pair.dest_value, pair.context.dest_bucket)
         if reason:
             return {"status": "skipped", "reason": reason, "before": dest_value, "after": dest_value}
     try:
@@ -194,14 +221,15 @@ def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
     return plan
 
 
-def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> Result:
+def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, discovery: Discovery | None = None,
+                        facts: PairFacts | None = None) -> Result:
     """Clone every selected category. Only a DR bucket that cannot be made raises; a category that
     fails (read, plan or write) is reported in ``categories``, ``failed_categories``, the warnings and
     ``Result.failure``, and the other categories are cloned all the same (data first: the caller goes
     on to replication)."""
     result = Result()
     try:
-        pair = _open_pair(clients, spec, check_mode, result, create=True)
+        pair = _open_pair(clients, spec, check_mode, result, create=True, discovery=discovery, facts=facts)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
@@ -232,14 +260,17 @@ def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) ->
     category, dest = REGISTRY[name], pair.context.dest_bucket
     dest_value = None
     try:
-        dest_value = category.read(pair.dest_s3, dest) if pair.dest_s3 else None
+        dest_value = pair.dest_value(name) if pair.dest_s3 else None
         plan = _plan(name, pair, dest_value)
         if plan["status"] in WRITE_VERBS:
             if plan["status"] == "deleted":
                 write = functools.partial(category.delete, pair.dest_s3, dest, dest_value)
             else:
                 write = functools.partial(category.apply, pair.dest_s3, dest, plan["desired"], dest_value)
+            pair.facts.dest_values.pop(name, None)  # unknown until the write succeeded
             result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
+            if not check_mode and plan["status"] != "deleted":  # a delete may leave a default: read it if needed
+                pair.facts.dest_values[name] = plan["desired"]
     except Exception as error:  # one category failing never stops the others
         reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest_s3, dest)
         LOG.warning("Bucket %s: %s failed: %s", pair.spec.source_bucket, name, reason)

@@ -14,8 +14,8 @@ class ObjectLock(Category):
         response = absent_on(("ObjectLockConfigurationNotFoundError",), s3.get_object_lock_configuration, Bucket=bucket)
         return response["ObjectLockConfiguration"] if response else None
 
-    def unsupported(self, source_value, dest_s3, dest_bucket):
-        if source_value and not self.read(dest_s3, dest_bucket):
+    def unsupported(self, source_value, dest_value, dest_bucket):
+        if source_value and not dest_value(self.name):
             return (f"the DR bucket {dest_bucket} was created without Object Lock, which can only be enabled at "
                     "creation; recreate it with Object Lock to carry the retention settings")
         return None
