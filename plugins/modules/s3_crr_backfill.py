@@ -384,7 +384,6 @@ ARGUMENT_SPEC = dict(
     bucket_concurrency=dict(type="int", default=4),
     prefix=dict(type="str", default=""),
     method=dict(type="str", choices=["copy", "batch_replication"], default="copy"),
-    concurrency=dict(type="int", default=32),
     storage_class=dict(type="str", choices=list(STORAGE_CLASSES)),
     dest_kms_key_id=dict(type="str", no_log=False),
     max_objects=dict(type="int"),

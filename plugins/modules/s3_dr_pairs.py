@@ -197,12 +197,15 @@ def main():
     config = client_config(params["concurrency"] + params["backfill_concurrency"])
     clients = ClientFactory(lambda service, region: module.client(service, region=region, config=config))
     plan = pair_plan(params)
-    first = params["source_bucket"] or ((params["sources"] or [{}])[0].get("source_bucket")) or "example"
-    problems = plan_problems(plan, first, params["dest_bucket"])
-    if problems:
-        module.fail_json(msg="Nothing was changed because the input is invalid: " + "; ".join(problems) + ".")
     discovery = Discovery()
     selection = selected_buckets(module, clients, discovery)
+    # What is wrong for every bucket alike (a key of another Region, ...) is refused once, before any write.
+    problems = plan_problems(plan, next(iter(selection), "example"), None)
+    if problems:
+        names = sorted(selection)
+        module.fail_json(msg=f"Nothing was changed for {', '.join(names[:10])}"
+                             + (f" and {len(names) - 10} more buckets" if len(names) > 10 else "")
+                             + " because the input is invalid: " + "; ".join(problems) + ".")
 
     summary, diff = FleetSummary(), {"before": {}, "after": {}}
     warnings: list[str] = []

@@ -132,11 +132,11 @@ def run_pairs(clients, plan: PairPlan, selection: Iterable[tuple[str, str | None
 
         running: set = set()
         for source, dest in pending:
+            while len(running) >= max(1, concurrency):  # a bounded window: 10,000 buckets are not 10,000 futures
+                _done, running = futures_wait(running, return_when=FIRST_COMPLETED)
             if stop.is_set():
                 not_started.append(source)
                 continue
-            while len(running) >= max(1, concurrency):  # a bounded window: 10,000 buckets are not 10,000 futures
-                _done, running = futures_wait(running, return_when=FIRST_COMPLETED)
             running.add(pool.submit(one, source, dest))
         futures_wait(running)
     return not_started
