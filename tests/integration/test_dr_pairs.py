@@ -199,3 +199,26 @@ def test_empty_bucket_list_in_any_form_selects_by_tag(run_playbook, aws_client, 
     assert run.rc == 0, run
     [result] = run.task_results(PAIR_TASK)
     assert result["summary"]["buckets"] == 1 and replicated(aws_client, bucket)
+
+
+@pytest.mark.parametrize("variant", ["plain", "kms", "object-lock"])
+def test_a_new_dr_bucket_is_what_the_run_assumes_without_reading_it(aws_client, localaws, variant):
+    """The values the one pass takes as known for a DR bucket it created equal what S3 answers for each category."""
+    from plugins.module_utils.core.categories import REGISTRY
+    from plugins.module_utils.core.clients import boto3_clients
+    from plugins.module_utils.core.clone import CloneSpec, clone_configuration
+    from plugins.module_utils.core.discovery import PairFacts
+
+    source = f"known-{uuid.uuid4().hex[:10]}"
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION},
+                     ObjectLockEnabledForBucket=variant == "object-lock")
+    key = aws_client("kms", DR_REGION).create_key()["KeyMetadata"]["Arn"] if variant == "kms" else None
+    facts = PairFacts()
+    result = clone_configuration(boto3_clients(), CloneSpec(source_bucket=source, dest_region=DR_REGION,
+                                                            dest_kms_key_id=key), facts=facts)
+    assert facts.dest_created and not result.failure, result
+    dest_s3 = aws_client("s3", DR_REGION)
+    for name, category in REGISTRY.items():
+        assert category.normalize(facts.dest_values[name]) == category.normalize(
+            category.read(dest_s3, f"{source}-dr")), name
