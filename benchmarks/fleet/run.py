@@ -127,17 +127,17 @@ class TreeRss:
         return self.peak
 
 
-def run_playbook(server, extra_vars: dict) -> dict:
+def run_playbook(server, extra_vars: dict, root: Path = REPO_ROOT) -> dict:
     env = {**os.environ, **server.env, "ANSIBLE_NOCOLOR": "1"}
     vars_file = Path(server.state_dir) / f"vars-{time.monotonic_ns()}.json"
     vars_file.write_text(json.dumps(extra_vars))
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/dr_buckets.yml", "-e", f"@{vars_file}"]
     server.start_recording()
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     rss = TreeRss(process.pid)
-    output, _ = process.communicate()
+    output = process.communicate()[0]
     seconds = time.monotonic() - started
     peak = rss.stop()
     calls = server.recorded_calls()
@@ -166,18 +166,22 @@ def describe(label: str, count: int, run: dict) -> dict:
     return summary
 
 
-def bench(count: int, backfill: bool) -> list[dict]:
+def bench(count: int, backfill: bool, root: Path = REPO_ROOT, label: str = "") -> list[dict]:
+    """Seed a fresh endpoint, run the playbook of the checkout ``root`` first and again."""
+    import tempfile
+
     from tools.localaws import LocalAWS
 
     results = []
-    with LocalAWS() as server:
+    with tempfile.TemporaryDirectory(prefix="fleet-bench-") as state_dir, LocalAWS(state_dir=state_dir) as server:
         started = time.monotonic()
         seed_buckets(server.endpoint_url, count, "fleet")
         print(f"seeded {count} buckets in {time.monotonic() - started:.0f} s")
         extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_backfill": backfill,
                       "dr_report_path": str(Path(server.state_dir) / "report.jsonl")}
-        for label in ("first", "rerun"):
-            results.append(describe(label, count, run_playbook(server, extra_vars)))
+        for run in ("first", "rerun"):
+            results.append({**describe(f"{label}{run}", count, run_playbook(server, extra_vars, root)),
+                            "checkout": label or "this"})
     return results
 
 
@@ -186,14 +190,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buckets", type=int, nargs="+", default=[20, 200])
     parser.add_argument("--backfill", action="store_true", help="also copy the seeded objects (dr_backfill: true)")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive <commit>`, with .venv and "
+                                                      ".collections linked) whose dr_buckets.yml runs after this one's "
+                                                      "for each N, on its own fresh endpoint, for a side-by-side")
     args = parser.parse_args(argv)
-    results = [summary for count in args.buckets for summary in bench(count, args.backfill)]
+    results = []
+    for count in args.buckets:
+        results += bench(count, args.backfill)
+        if args.baseline:
+            results += bench(count, args.backfill, args.baseline.resolve(), "baseline-")
+    print(f"\nload average at the end: {os.getloadavg()}")
     print("\nN      run    s      s/bucket  calls/bucket  reads  writes  req/s  peak RSS MB")
     for item in results:
-        print(f"{item['buckets']:<6} {item['run']:<6} {item['seconds']:<6} {item['seconds_per_bucket']:<9} "
+        print(f"{item['buckets']:<6} {item['run']:<14} {item['seconds']:<6} {item['seconds_per_bucket']:<9} "
               f"{item['calls_per_bucket']:<13} {item['reads_per_bucket']:<6} {item['writes_per_bucket']:<7} "
               f"{item['requests_per_second']:<6.0f} {item['peak_rss_mb']:.0f}")
     firsts = [item for item in results if item["run"] == "first"]
+    for mine, base in zip(firsts, [item for item in results if item["run"] == "baseline-first"]):
+        print(f"N={mine['buckets']} first run: {mine['seconds']} s vs baseline {base['seconds']} s "
+              f"({base['seconds'] / mine['seconds']:.1f}x); calls/bucket {mine['calls_per_bucket']} vs "
+              f"{base['calls_per_bucket']}")
     for before, after in zip(firsts, firsts[1:]):
         print(f"time per bucket, first run: {before['seconds_per_bucket']} s at N={before['buckets']} -> "
               f"{after['seconds_per_bucket']} s at N={after['buckets']}")

@@ -65,6 +65,7 @@ options:
       - Must be a Region this botocore knows S3 in (see O(allow_unknown_region)), other than the source
         bucket's Region.
     type: str
+    required: false
   allow_unknown_region:
     description:
       - Accept a O(dest_region) that this botocore does not list for S3 (a Region newer than the

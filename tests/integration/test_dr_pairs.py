@@ -23,7 +23,7 @@ PAIR_TASK = "Make each bucket a DR pair (settings, replication, backfill)"
 
 def new_buckets(aws_client, count: int, tags: dict[str, str] | None = None) -> list[str]:
     s3 = aws_client("s3", SOURCE_REGION)
-    names = [f"pair-{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    names = [f"pair-{uuid.uuid4().hex[:10]}" for index in range(count)]
     for name in names:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
         s3.put_object(Bucket=name, Key="existing.txt", Body=b"before replication")
@@ -44,8 +44,8 @@ def playbook_vars(**extra):
     return {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, **extra}
 
 
-def test_a_failing_bucket_is_reported_with_its_step_and_the_others_finish(run_playbook, aws_client, localaws,
-                                                                         tmp_path):
+def test_a_failing_bucket_is_reported_with_its_step_and_the_others_finish(
+        run_playbook, aws_client, localaws, tmp_path):
     good, clone_fails, replication_fails = new_buckets(aws_client, 3)
     # clone step: the DR bucket name belongs to another account (HeadBucket with ExpectedBucketOwner: 403)
     other_account_client(localaws, "s3", DR_REGION).create_bucket(

@@ -28,7 +28,6 @@ class ApiCall:
             return self.method not in ("GET", "HEAD")
         return not self.operation.startswith(READ_PREFIXES)
 
-
     @property
     def api_name(self) -> str:
         """The API action: as the protocol names it, or for S3 REST calls from the method and the subresource."""

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from .base import Category
 
 OWNER = "<bucket owner>"
 
