@@ -65,6 +65,9 @@ def test_a_failing_read_is_that_category_failure(localaws, aws_client):
     aws_client("s3", SOURCE_REGION).create_bucket(Bucket=source, CreateBucketConfiguration={
         "LocationConstraint": SOURCE_REGION})
     aws_client("s3", SOURCE_REGION).put_bucket_lifecycle_configuration(Bucket=source, LifecycleConfiguration=LIFECYCLE)
+    # An existing DR bucket: one the run creates is known, not read.
+    aws_client("s3", DR_REGION).create_bucket(Bucket=f"{source}-dr", CreateBucketConfiguration={
+        "LocationConstraint": DR_REGION})
 
     def make_client(service, region):
         client = client_for(localaws, service, region)

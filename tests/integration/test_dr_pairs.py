@@ -222,3 +222,18 @@ def test_a_new_dr_bucket_is_what_the_run_assumes_without_reading_it(aws_client, 
     for name, category in REGISTRY.items():
         assert category.normalize(facts.dest_values[name]) == category.normalize(
             category.read(dest_s3, f"{source}-dr")), name
+
+
+def test_check_mode_writes_nothing_and_reports_what_it_would_do(run_playbook, aws_client, localaws, tmp_path):
+    buckets = new_buckets(aws_client, 2)
+    report = tmp_path / "report.jsonl"
+    localaws.start_recording()
+    run = run_playbook("playbooks/dr_buckets.yml", check=True, extra_vars=playbook_vars(
+        dr_buckets=buckets, dr_report_path=str(report)))
+    assert run.rc == 0, run
+    assert [call for call in localaws.recorded_calls() if call.is_write] == []
+    [result] = run.task_results(PAIR_TASK)
+    assert result["changed"] and result["summary"]["buckets"] == 2
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert all(f"create DR bucket {line['source_bucket']}-dr in {DR_REGION}" in line["actions"] for line in lines)
+    assert not any(replicated(aws_client, bucket) for bucket in buckets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from .result import Result
 
 LOG = logging.getLogger(__name__)
 WRITE_VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
+READ_AHEAD = 4  # category reads of one bucket pair in flight at once
 DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
 
 
@@ -230,6 +232,7 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, disc
     result = Result()
     try:
         pair = _open_pair(clients, spec, check_mode, result, create=True, discovery=discovery, facts=facts)
+        _read_ahead(pair, spec.selected_categories)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
@@ -253,6 +256,25 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, disc
                           + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
                           + ". The other categories were cloned.")
     return result
+
+
+def _read_ahead(pair: _Pair, names: list[str]) -> None:
+    """Read the categories of both sides ``READ_AHEAD`` at a time rather than one after the other: a pair then
+    waits about as long as its slowest few reads, not their sum. A read that fails is left to ``_clone_category``,
+    which reads it again and reports the error as that category's."""
+    reads = [(pair.source_value, name) for name in names if name not in pair.facts.source_values]
+    if pair.dest_s3 is not None:
+        reads += [(pair.dest_value, name) for name in names if name not in pair.facts.dest_values]
+
+    def read(item) -> None:
+        reader, name = item
+        try:
+            reader(name)
+        except Exception:  # pylint: disable=broad-exception-caught  # reported by _clone_category
+            LOG.debug("Bucket %s: reading %s ahead failed; read again when cloned", pair.spec.source_bucket, name)
+
+    with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
+        list(pool.map(read, reads))
 
 
 def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) -> dict[str, Any]:
