@@ -199,24 +199,21 @@ def _denies_plain_http(statement: dict[str, Any]) -> bool:
 
 
 def baseline_gaps(s3, bucket: str, known: dict[str, Any] | None = None) -> tuple[list[str], dict[str, Any] | None]:
-    """Where an existing bucket is weaker than the baseline (gap names of ``baseline_gaps_of``), and its policy.
+    """Where an existing bucket is weaker than the baseline (gap names of ``baseline_writes``), and its policy.
 
     Reads only what ``known`` (clone category name -> value as the categories read it) does not hold.
     On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap only when
     GetBucketEncryption says there is none.
     """
+    from .categories import REGISTRY  # here: the categories themselves use this module
+
     known = known or {}
 
-    def value(name, read):
-        return known[name] if name in known else read()
+    def value(name: str) -> Any:
+        return known[name] if name in known else REGISTRY[name].read(s3, bucket)
 
-    block = value("public-access-block", lambda: _absent_on("NoSuchPublicAccessBlockConfiguration", lambda: s3.get_public_access_block(
-        Bucket=bucket)["PublicAccessBlockConfiguration"]))
-    encryption = value("encryption", lambda: default_encryption_rules(s3, bucket))
-    policy = value("policy", lambda: _absent_on("NoSuchBucketPolicy", lambda: json.loads(s3.get_bucket_policy(
-        Bucket=bucket)["Policy"])))
-    ownership = value("ownership-controls", lambda: _absent_on("OwnershipControlsNotFoundError", lambda: next(iter(
-        s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]), {}).get("ObjectOwnership")))
+    block, encryption = value("public-access-block"), value("encryption")
+    policy, ownership = value("policy"), value("ownership-controls")
     gaps = []
     if any(not (block or {}).get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
         gaps.append("public access block")
@@ -227,16 +224,6 @@ def baseline_gaps(s3, bucket: str, known: dict[str, Any] | None = None) -> tuple
     if ownership != "BucketOwnerEnforced":
         gaps.append("object ownership BucketOwnerEnforced")
     return gaps, policy
-
-
-def _absent_on(code: str, read):
-    """``read()``, or None when it fails with ``code`` (the 'not configured' error)."""
-    try:
-        return read()
-    except Exception as error:
-        if error_code(error) != code:
-            raise
-        return None
 
 
 def harden_bucket(s3, bucket: str, gaps: list[str], policy: dict[str, Any] | None, kms_key_id: str | None,
