@@ -53,8 +53,11 @@ def module_clients(module) -> ClientFactory:
                          per_thread=True)
 
 
-def selected_buckets(module, clients) -> dict[str, str | None]:
-    """Source bucket -> its DR bucket name (None: derived from dest_suffix), for whichever selection was given."""
+def selected_buckets(module, clients, discovery=None) -> dict[str, str | None]:
+    """Source bucket -> its DR bucket name (None: derived from dest_suffix), for whichever selection was given.
+
+    With a core ``Discovery``, what the tag selection learns (Regions, tags) is kept for the steps after it.
+    """
     params = module.params
     if params["concurrency"] < 1:
         module.fail_json(msg="concurrency must be 1 or more")
@@ -67,7 +70,8 @@ def selected_buckets(module, clients) -> dict[str, str | None]:
     if params["sources"]:
         return {item["source_bucket"]: item["dest_bucket"] for item in params["sources"]}
     try:
-        selected = buckets_with_tags(clients, params["source_region"], params["source_tags"], params["concurrency"])
+        selected = buckets_with_tags(clients, params["source_region"], params["source_tags"], params["concurrency"],
+                                     discovery)
     except Exception as error:  # pylint: disable=broad-exception-caught
         module.fail_json_aws(error, msg=f"Cannot list the buckets of {params['source_region']} tagged {params['source_tags']}")
     return dict.fromkeys(selected)

@@ -32,6 +32,10 @@ description:
     O(report_bucket)). This is the engine for buckets too large for one machine. The source needs
     versioning and an enabled replication rule (M(resilience.s3_dr.s3_crr_enable)). A job of this
     module for the same bucket and O(prefix) that is still active is reused, not created twice.
+  - Works on one bucket (O(source_bucket)), a list (O(sources)) or every bucket of a Region carrying some tags
+    (O(source_tags)); a fleet is O(method=copy) only. O(bucket_concurrency) buckets are listed and compared at once,
+    and all their copies share one budget of O(concurrency) object workers. One bucket's failure does not stop
+    the others; the task fails at the end, naming each failed bucket and why.
   - Supports check mode (O(method=copy) reports the objects and bytes it would copy; O(method=batch_replication)
     returns the request it would send) and diff mode.
 author:
@@ -40,8 +44,8 @@ options:
   source_bucket:
     description:
       - The bucket whose objects are copied. Its Region is discovered.
+      - Exactly one of O(source_bucket), O(sources) and O(source_tags) is required.
     type: str
-    required: true
   dest_bucket:
     description:
       - The DR bucket. It must exist (M(resilience.s3_dr.s3_crr_enable) creates it).
@@ -61,6 +65,7 @@ options:
       - Must be a Region this botocore knows S3 in (see O(allow_unknown_region)), other than the source
         bucket's Region.
     type: str
+    required: false
   allow_unknown_region:
     description:
       - Accept a O(dest_region) that this botocore does not list for S3 (a Region newer than the
@@ -82,10 +87,16 @@ options:
     default: copy
   concurrency:
     description:
-      - How many objects are copied at once (O(method=copy)). Parts of large objects are copied with
-        the same concurrency.
+      - How many objects are copied at once (O(method=copy)), for all the buckets of a fleet together.
+        Parts of large objects are copied with the same concurrency.
     type: int
     default: 32
+  bucket_concurrency:
+    description:
+      - How many buckets of a fleet (O(sources), O(source_tags)) are listed and compared at once; their copies
+        share the O(concurrency) object workers.
+    type: int
+    default: 4
   storage_class:
     description:
       - Storage class of the copies. Default is each source object's class.
@@ -182,6 +193,7 @@ notes:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - resilience.s3_dr.attributes
+  - resilience.s3_dr.bucket_selection
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -351,24 +363,30 @@ actions:
 """
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.backfill import (
     DEFAULT_MULTIPART_CHUNKSIZE, DEFAULT_MULTIPART_THRESHOLD, REPLICATION_STATUSES, BackfillSpec, backfill,
     client_config, progress_line)
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
-from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import fail_with
+from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
+    BUCKET_SELECTION_RULES,
+    BUCKET_SELECTION_SPEC,
+    fail_with,
+    fleet_return,
+    selected_buckets,
+)
 
 ARGUMENT_SPEC = dict(
-    source_bucket=dict(type="str", required=True),
-    dest_bucket=dict(type="str"),
-    dest_suffix=dict(type="str", default="-dr"),
-    dest_region=dict(type="str"),
+    **{**BUCKET_SELECTION_SPEC, "concurrency": dict(type="int", default=32), "dest_region": dict(type="str")},
+    bucket_concurrency=dict(type="int", default=4),
     prefix=dict(type="str", default=""),
     method=dict(type="str", choices=["copy", "batch_replication"], default="copy"),
-    concurrency=dict(type="int", default=32),
     storage_class=dict(type="str", choices=list(STORAGE_CLASSES)),
     dest_kms_key_id=dict(type="str", no_log=False),
     max_objects=dict(type="int"),
@@ -384,7 +402,6 @@ ARGUMENT_SPEC = dict(
     replication_statuses=dict(type="list", elements="str", choices=list(REPLICATION_STATUSES),
                               default=["NONE", "FAILED"]),
     job_priority=dict(type="int", default=10),
-    allow_unknown_region=dict(type="bool", default=False),
 )
 
 SPEC_FIELDS = ("source_bucket", "dest_bucket", "dest_suffix", "dest_region", "prefix", "method", "concurrency",
@@ -399,12 +416,15 @@ def main():
         supports_check_mode=True,
         required_if=[("method", "copy", ("dest_region",)),
                      ("method", "batch_replication", ("batch_role_arn", "report_bucket"))],
+        **BUCKET_SELECTION_RULES,
     )
     params = module.params
-    spec = BackfillSpec(**{name: params[name] for name in SPEC_FIELDS})
     # One client per Region with a connection pool big enough for the copy workers.
-    config = client_config(max(1, params["concurrency"]))
+    config = client_config(max(1, params["concurrency"]) + max(1, params["bucket_concurrency"]))
     clients = ClientFactory(lambda service, region: module.client(service, region=region, config=config))
+    if not params["source_bucket"]:
+        backfill_fleet(module, clients)
+    spec = BackfillSpec(**{name: params[name] for name in SPEC_FIELDS})
     what = f"backfill {spec.source_bucket} -> {spec.resolved_dest_bucket}" + (" (check mode)" if module.check_mode else "")
 
     def progress(summary):
@@ -433,6 +453,31 @@ def main():
                     f"{'; ...' if failed > 5 else ''}). The other objects were copied; see failures, "
                     "fix the cause and run again (equal objects are skipped).", **returned)
     module.exit_json(**returned)
+
+
+def backfill_fleet(module, clients) -> None:
+    """Every selected bucket, ``bucket_concurrency`` at a time, all copies in one pool of ``concurrency`` workers."""
+    params = module.params
+    if params["method"] != "copy":
+        module.fail_json(msg="sources and source_tags work with method copy; run method batch_replication per bucket "
+                             "(source_bucket).")
+    if params["bucket_concurrency"] < 1 or params["concurrency"] < 1:
+        module.fail_json(msg="concurrency and bucket_concurrency must be 1 or more")
+    discovery = Discovery()
+    selection = selected_buckets(module, clients, discovery)
+    common = {name: params[name] for name in SPEC_FIELDS if name not in ("source_bucket", "dest_bucket")}
+    with ThreadPoolExecutor(max_workers=params["concurrency"], thread_name_prefix="s3dr-copy") as pool:
+        def one(bucket):
+            spec = BackfillSpec(source_bucket=bucket, dest_bucket=selection[bucket], **common)
+            result = backfill(clients, spec, module.check_mode, discovery=discovery, pool=pool)
+            if result.data["objects_failed"]:
+                first = "; ".join(f"{item['key']}: {item['error']}" for item in result.data["failures"][:5])
+                result.failure = (f"Bucket {bucket}: {result.data['objects_failed']} object(s) failed to copy to "
+                                  f"{result.data['dest_bucket']} ({first}); run again to copy them.")
+            return result
+
+        outcomes = run_fleet(selection, one, params["bucket_concurrency"])
+    fleet_return(module, outcomes)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ def test_a_failing_read_is_that_category_failure(localaws, aws_client):
     aws_client("s3", SOURCE_REGION).create_bucket(Bucket=source, CreateBucketConfiguration={
         "LocationConstraint": SOURCE_REGION})
     aws_client("s3", SOURCE_REGION).put_bucket_lifecycle_configuration(Bucket=source, LifecycleConfiguration=LIFECYCLE)
+    # An existing DR bucket: one the run creates is known, not read.
+    aws_client("s3", DR_REGION).create_bucket(Bucket=f"{source}-dr", CreateBucketConfiguration={
+        "LocationConstraint": DR_REGION})
 
     def make_client(service, region):
         client = client_for(localaws, service, region)
@@ -84,17 +87,20 @@ def test_a_failing_read_is_that_category_failure(localaws, aws_client):
     assert aws_client("s3", DR_REGION).get_bucket_lifecycle_configuration(Bucket=f"{source}-dr")["Rules"]
 
 
-def test_dr_buckets_playbook_enables_replication_when_a_category_fails(run_playbook, aws_client):
+def test_dr_buckets_playbook_enables_replication_when_a_category_fails(run_playbook, aws_client, tmp_path):
     source = public_source(aws_client("s3", SOURCE_REGION), SOURCE_REGION)
+    report = tmp_path / "report.jsonl"
     run = run_playbook("playbooks/dr_buckets.yml", extra_vars={
-        "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_buckets": [source], "dr_backfill": False})
+        "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_buckets": [source], "dr_backfill": False,
+        "dr_report_path": str(report)})
     assert run.rc != 0, run
     rules = aws_client("s3", SOURCE_REGION).get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
     assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{source}-dr"
-    final = run.task_results("Fail for the bucket settings that could not be cloned (replication is enabled all the same)")
+    final = run.task_results("Make each bucket a DR pair (settings, replication, backfill)")
     assert final and final[0].get("failed") and BPA_REFUSAL in final[0]["msg"], run
-    shown = run.task_results("Show each DR pair")[0]["results"][0]["msg"]
-    assert "(failed: policy)" in shown, shown
+    assert final[0]["failures"] == [{"source_bucket": source, "step": "clone", "msg": final[0]["failures"][0]["msg"]}]
+    [line] = [json.loads(text) for text in report.read_text().splitlines()]
+    assert line["failed_categories"] == ["policy"] and line["replication"] == "set up now", line
 
 
 def test_pipeline_publishes_and_replicates_when_a_category_fails(

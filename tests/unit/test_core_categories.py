@@ -214,35 +214,23 @@ def test_acl_grants_to_other_accounts_are_reported():
     assert REGISTRY["acl"].normalize(rewritten) == REGISTRY["acl"].normalize(dest_value)
 
 
-class FakeS3:
-    """Answers only what ``unsupported`` asks (a client of the DR Region)."""
-
-    class meta:  # noqa: N801 - boto3's attribute
-        region_name = "us-west-2"
-
-    def __init__(self, ownership=None, object_lock=None):
-        self.ownership, self.object_lock = ownership, object_lock
-
-    def get_bucket_ownership_controls(self, Bucket):  # noqa: N803 - boto3's parameter name
-        return {"OwnershipControls": {"Rules": [{"ObjectOwnership": self.ownership}]}}
-
-    def get_object_lock_configuration(self, Bucket):  # noqa: N803
-        if not self.object_lock:
-            from botocore.exceptions import ClientError
-            raise ClientError({"Error": {"Code": "ObjectLockConfigurationNotFoundError"}}, "GetObjectLockConfiguration")
-        return {"ObjectLockConfiguration": self.object_lock}
+def dr_values(**values):
+    """``dest_value(name)`` as clone gives it to ``unsupported``: the DR bucket's current category values."""
+    return lambda name: values.get(name.replace("-", "_"))
 
 
 def test_skip_reasons_for_what_the_dr_bucket_cannot_take():
-    assert "BucketOwnerEnforced" in REGISTRY["acl"].unsupported({}, FakeS3(ownership="BucketOwnerEnforced"), "b")
-    assert REGISTRY["acl"].unsupported({}, FakeS3(ownership="ObjectWriter"), "b") is None
+    assert "BucketOwnerEnforced" in REGISTRY["acl"].unsupported(
+        {}, dr_values(ownership_controls="BucketOwnerEnforced"), "b")
+    assert REGISTRY["acl"].unsupported({}, dr_values(ownership_controls="ObjectWriter"), "b") is None
     locked = {"ObjectLockEnabled": "Enabled"}
-    reason = REGISTRY["object-lock"].unsupported(locked, FakeS3(), "b")
+    reason = REGISTRY["object-lock"].unsupported(locked, dr_values(), "b")
     assert "has no Object Lock" in reason
     # What S3 allows for an existing bucket (since 2023): versioning on, then PutObjectLockConfiguration.
-    assert "turn its versioning on, then `aws s3api put-object-lock-configuration --region us-west-2 --bucket b " \
+    assert "turn its versioning on, then `aws s3api put-object-lock-configuration --bucket b " \
            "--object-lock-configuration ObjectLockEnabled=Enabled`" in reason
-    assert "dots" in REGISTRY["accelerate"].unsupported("Enabled", FakeS3(), "my.bucket-dr")
+    assert REGISTRY["object-lock"].unsupported(locked, dr_values(object_lock=locked), "b") is None
+    assert "dots" in REGISTRY["accelerate"].unsupported("Enabled", dr_values(), "my.bucket-dr")
     with pytest.raises(Unmapped, match="access point"):
         REGISTRY["metrics"].rewrite({"m": {"Id": "m", "Filter": {
             "AccessPointArn": "arn:aws:s3:us-east-1:1:accesspoint/ap"}}}, context())

@@ -28,6 +28,61 @@ class ApiCall:
             return self.method not in ("GET", "HEAD")
         return not self.operation.startswith(READ_PREFIXES)
 
+    @property
+    def api_name(self) -> str:
+        """The API action: as the protocol names it, or for S3 REST calls from the method and the subresource."""
+        if " " not in self.operation:
+            return self.operation
+        return s3_api_name(self.method, self.operation.split(" ", 1)[1])
+
+    @property
+    def bucket(self) -> str | None:
+        """The bucket an S3 REST call addresses (path-style), or None."""
+        if self.service != "s3" or " " not in self.operation:
+            return None
+        return urlparse(self.operation.split(" ", 1)[1]).path.strip("/").split("/")[0] or None
+
+
+# S3 bucket subresource (query key) -> API name per method.
+S3_SUBRESOURCES = {
+    "accelerate": "BucketAccelerateConfiguration", "acl": "BucketAcl", "analytics": "BucketAnalyticsConfiguration",
+    "cors": "BucketCors", "encryption": "BucketEncryption", "intelligent-tiering": "BucketIntelligentTieringConfiguration",
+    "inventory": "BucketInventoryConfiguration", "lifecycle": "BucketLifecycleConfiguration", "logging": "BucketLogging",
+    "metrics": "BucketMetricsConfiguration", "notification": "BucketNotificationConfiguration",
+    "object-lock": "ObjectLockConfiguration", "ownershipControls": "BucketOwnershipControls",
+    "policy": "BucketPolicy", "publicAccessBlock": "PublicAccessBlock", "replication": "BucketReplication",
+    "requestPayment": "BucketRequestPayment", "tagging": "BucketTagging", "versioning": "BucketVersioning",
+    "website": "BucketWebsite", "location": "BucketLocation",
+}
+S3_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
+
+
+def s3_api_name(method: str, target: str) -> str:
+    """``GET /bucket?versioning`` -> GetBucketVersioning; object and listing calls by their API names."""
+    url = urlparse(target)
+    parts = url.path.strip("/").split("/", 1)
+    query = parse_qs(url.query, keep_blank_values=True)
+    if not parts[0]:
+        return "ListBuckets" if method == "GET" else f"{method} /"
+    if len(parts) == 2 and parts[1]:  # an object
+        if "uploadId" in query or "uploads" in query:
+            return {"POST": "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload",
+                    "PUT": "UploadPartCopy", "DELETE": "AbortMultipartUpload"}.get(method, f"{method} object upload")
+        if "tagging" in query:
+            return f"{S3_VERBS.get(method, method)}ObjectTagging"
+        return {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}.get(
+            method, f"{method} object")
+    if method == "HEAD":
+        return "HeadBucket"
+    for key in query:
+        if key in S3_SUBRESOURCES:
+            return S3_VERBS.get(method, method) + S3_SUBRESOURCES[key]
+    if method == "GET":
+        return "ListObjectsV2" if query.get("list-type") == ["2"] else (
+            "ListObjectVersions" if "versions" in query else "ListObjects")
+    return {"PUT": "CreateBucket", "DELETE": "DeleteBucket", "POST": "DeleteObjects" if "delete" in query else "POST bucket"}[
+        method] if method in ("PUT", "DELETE", "POST") else f"{method} bucket"
+
 
 def read_recording(path: Path) -> list[ApiCall]:
     if not path.exists():

@@ -33,12 +33,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
+from .discovery import Discovery, PairFacts
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
 from .replication import STORAGE_CLASSES
@@ -183,7 +185,8 @@ def spec_problems(spec: BackfillSpec) -> list[str]:
 
 
 def backfill(clients, spec: BackfillSpec, check_mode: bool = False,
-             progress: Callable[[dict[str, Any]], None] | None = None) -> Result:
+             progress: Callable[[dict[str, Any]], None] | None = None, discovery: Discovery | None = None,
+             pool: ThreadPoolExecutor | None = None) -> Result:
     """Copy (or plan, in check mode) what the DR bucket misses; or create a Batch Replication job.
 
     Bad input, a missing bucket or a setup that cannot work raise DRError before anything is
@@ -195,7 +198,7 @@ def backfill(clients, spec: BackfillSpec, check_mode: bool = False,
                       + "; ".join(problems) + ".", bucket=spec.source_bucket)
     if spec.method == "batch_replication":
         return batch_replication(clients, spec, check_mode)
-    return copy_missing(clients, spec, check_mode, progress)
+    return copy_missing(clients, spec, check_mode, progress, discovery, pool=pool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -488,19 +491,25 @@ def paired(source_items: Iterator[dict[str, Any]], dest_items: Iterator[dict[str
 
 
 def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
-                 progress: Callable[[dict[str, Any]], None] | None = None) -> Result:
+                 progress: Callable[[dict[str, Any]], None] | None = None, discovery: Discovery | None = None,
+                 facts: PairFacts | None = None, pool: ThreadPoolExecutor | None = None) -> Result:
+    """Copy what the DR bucket misses. A fleet passes what it knows (``discovery``, ``facts``) and one ``pool``
+    of object workers shared by all its buckets: one object-level concurrency budget for the whole fleet."""
     source, dest, dest_region = spec.source_bucket, spec.resolved_dest_bucket, spec.dest_region
-    source_region = buckets.source_bucket_region(clients, source)
+    discovery, facts = discovery or Discovery(), facts or PairFacts()
+    source_region = discovery.source_region(clients, source)
     validation.require_no_problems(source, [validation.same_region_problem(source, source_region, dest_region)],
                                    region=source_region)
     try:
-        account_id = clients("sts", dest_region).get_caller_identity()["Account"]
+        account_id = discovery.identity(clients, dest_region)["Account"]
         source_s3, dest_s3 = clients("s3", source_region), clients("s3", dest_region)
-        if not buckets.dest_bucket_state(dest_s3, dest, dest_region, account_id):
+        if facts.dest_exists is None:
+            facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, dest_region, account_id)
+        if not facts.dest_exists:
             raise DRError(f"DR bucket {dest} does not exist in {dest_region}, so {source} cannot be backfilled. "
                           "Create it first (resilience.s3_dr.s3_crr_enable does), or set dest_bucket.",
                           bucket=source, region=source_region)
-        dest_is_kms = bool(spec.dest_kms_key_id) or buckets.default_kms_key(dest_s3, dest) is not None
+        dest_is_kms = bool(spec.dest_kms_key_id) or _default_kms_key(facts, dest_s3, dest) is not None
     except DRError as error:
         if source not in error.message:
             error.message = f"Bucket {source}: {error.message}"
@@ -516,40 +525,61 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     in_flight = threading.BoundedSemaphore(spec.concurrency * 4)
     deadline = None if spec.max_seconds is None else time.monotonic() + spec.max_seconds
     handled_through = spec.start_after  # every key up to this one is decided: skipped, or handed to a worker
-    try:
-        with ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix="s3dr-copy") as pool:
-            def submit(function, *args):
-                in_flight.acquire()
-                pool.submit(function, *args).add_done_callback(lambda future: in_flight.release())
+    own_pool = pool is None
+    workers = ThreadPoolExecutor(max_workers=spec.concurrency, thread_name_prefix="s3dr-copy") if own_pool else pool
+    pending: set = set()
+    pending_lock = threading.Lock()
 
-            source_listing = _prefetched(_listing(source_s3, source, spec.prefix, spec.start_after))
-            dest_listing = _prefetched(_listing(dest_s3, dest, spec.prefix, spec.start_after))
-            try:
-                for source_item, dest_item in paired(source_listing, dest_listing):
-                    if copier.stop.is_set():
-                        break
-                    # At least one object per run, so that a chain of runs always gets on.
-                    if deadline is not None and handled_through != spec.start_after and time.monotonic() >= deadline:
-                        with stats.lock:  # no new copy; those under way finish before the pool closes
-                            stats.limit_reached = stats.limit_reached or "max_seconds"
-                        break
-                    with stats.lock:
-                        stats.scanned += 1
-                    if dest_item is not None and dest_item["Size"] == source_item["Size"]:
-                        if _etag(dest_item) == _etag(source_item):
-                            with stats.lock:
-                                stats.skipped += 1
-                        else:  # copied with a marker, or changed: HeadObject on the DR side decides
-                            submit(copier.handle_same_size, source_item, dest_item, handled_through)
-                        handled_through = source_item["Key"]
-                        continue
-                    if not copier.take(source_item["Size"]):
-                        break
-                    submit(copier.handle_taken, source_item)
+    def finished(future) -> None:
+        in_flight.release()
+        with pending_lock:
+            pending.discard(future)
+
+    try:
+        def submit(function, *args):
+            in_flight.acquire()
+            future = workers.submit(function, *args)
+            with pending_lock:
+                pending.add(future)
+            future.add_done_callback(finished)
+
+        source_listing = _prefetched(_listing(source_s3, source, spec.prefix, spec.start_after))
+        # A DR bucket this run created holds no object yet: nothing to list.
+        dest_listing = (iter(()) if facts.dest_created
+                        else _prefetched(_listing(dest_s3, dest, spec.prefix, spec.start_after)))
+        try:
+            for source_item, dest_item in paired(source_listing, dest_listing):
+                if copier.stop.is_set():
+                    break
+                # At least one object per run, so that a chain of runs always gets on.
+                if deadline is not None and handled_through != spec.start_after and time.monotonic() >= deadline:
+                    with stats.lock:  # no new copy; those under way finish before the pool closes
+                        stats.limit_reached = stats.limit_reached or "max_seconds"
+                    break
+                with stats.lock:
+                    stats.scanned += 1
+                if dest_item is not None and dest_item["Size"] == source_item["Size"]:
+                    if _etag(dest_item) == _etag(source_item):
+                        with stats.lock:
+                            stats.skipped += 1
+                    else:  # copied with a marker, or changed: HeadObject on the DR side decides
+                        submit(copier.handle_same_size, source_item, dest_item, handled_through)
                     handled_through = source_item["Key"]
-            finally:
-                source_listing.close()
+                    continue
+                if not copier.take(source_item["Size"]):
+                    break
+                submit(copier.handle_taken, source_item)
+                handled_through = source_item["Key"]
+        finally:
+            source_listing.close()
+            if not facts.dest_created:
                 dest_listing.close()
+            if own_pool:
+                workers.shutdown(wait=True)
+            else:  # the shared pool goes on for other buckets: wait for this bucket's copies only
+                with pending_lock:
+                    waiting_for = list(pending)
+                futures_wait(waiting_for)
     except Exception as error:  # a listing failed: what was copied so far stays, and is reported
         raise DRError(f"Bucket {source}: listing {source} or {dest} failed after {stats.copied} object(s) were "
                       f"copied: {describe_error(error)}. Run again to "
@@ -582,6 +612,17 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     if stats.limit_reached:
         result.warnings.append(f"Backfill of {source} stopped at {stats.limit_reached}; run again to copy the rest.")
     return result
+
+
+def _default_kms_key(facts: PairFacts, dest_s3, dest: str) -> str | None:
+    """The DR bucket's default KMS key: from the encryption value this run knows, else read."""
+    if "encryption" not in facts.dest_values:
+        return buckets.default_kms_key(dest_s3, dest)
+    for rule in facts.dest_values["encryption"] or []:
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm", "").startswith("aws:kms") and default.get("KMSMasterKeyID"):
+            return default["KMSMasterKeyID"]
+    return None
 
 
 class _Ticker:

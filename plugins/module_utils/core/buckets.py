@@ -161,11 +161,12 @@ def object_lock_enabled(s3, bucket: str) -> bool:
     return configuration.get("ObjectLockEnabled") == "Enabled"
 
 
-def object_lock_advice(bucket: str, region: str) -> str:
+def object_lock_advice(bucket: str, region: str | None = None) -> str:
     """What to do about a DR bucket without Object Lock ("Configuring S3 Object Lock", S3 User Guide): S3 enables
     it at creation, or on an existing bucket whose versioning is Enabled with PutObjectLockConfiguration."""
-    return (f"Enable Object Lock on DR bucket {bucket} in {region} (it cannot be turned off again): turn its "
-            f"versioning on, then `aws s3api put-object-lock-configuration --region {region} --bucket {bucket} "
+    where, region_option = (f" in {region}", f"--region {region} ") if region else ("", "")
+    return (f"Enable Object Lock on DR bucket {bucket}{where} (it cannot be turned off again): turn its "
+            f"versioning on, then `aws s3api put-object-lock-configuration {region_option}--bucket {bucket} "
             "--object-lock-configuration ObjectLockEnabled=Enabled`; or use a new dest_bucket, which is created "
             "with Object Lock")
 
@@ -251,38 +252,30 @@ def _denies_plain_http(statement: dict[str, Any]) -> bool:
     return statement.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport", "")).lower() == "false"
 
 
-def baseline_gaps(s3, bucket: str) -> tuple[list[str], dict[str, Any] | None]:
+def baseline_gaps(s3, bucket: str, known: dict[str, Any] | None = None) -> tuple[list[str], dict[str, Any] | None]:
     """Where an existing bucket is weaker than the baseline (gap names of ``baseline_writes``), and its policy.
 
-    Reads only. On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap
-    only when GetBucketEncryption says there is none.
+    Reads only what ``known`` (clone category name -> value as the categories read it) does not hold.
+    On AWS every bucket has at least SSE-S3 since 2023, so "default encryption" is a gap only when
+    GetBucketEncryption says there is none.
     """
+    from .categories import REGISTRY  # here: the categories themselves use this module
+
+    known = known or {}
+
+    def value(name: str) -> Any:
+        return known[name] if name in known else REGISTRY[name].read(s3, bucket)
+
+    block, encryption = value("public-access-block"), value("encryption")
+    policy, ownership = value("policy"), value("ownership-controls")
     gaps = []
-    try:
-        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    except Exception as error:
-        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
-            raise
-        block = {}
-    if any(not block.get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
+    if any(not (block or {}).get(name) for name in BLOCK_ALL_PUBLIC_ACCESS):
         gaps.append("public access block")
-    if default_encryption_rules(s3, bucket) is None:
+    if encryption is None:
         gaps.append("default encryption")
-    try:
-        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    except Exception as error:
-        if error_code(error) != "NoSuchBucketPolicy":
-            raise
-        policy = None
     if not any(_denies_plain_http(statement) for statement in (policy or {}).get("Statement", [])):
         gaps.append("TLS-only bucket policy")
-    try:
-        rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
-    except Exception as error:
-        if error_code(error) != "OwnershipControlsNotFoundError":
-            raise
-        rules = []
-    if not any(rule.get("ObjectOwnership") == "BucketOwnerEnforced" for rule in rules):
+    if ownership != "BucketOwnerEnforced":
         gaps.append("object ownership BucketOwnerEnforced")
     return gaps, policy
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets, validation
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, Category, RewriteContext, Unmapped
+from .discovery import Discovery, PairFacts, new_dr_bucket_values
 from .errors import DRError, error_code
 from .naming import dr_bucket_name, pair_name_problems
 from .replication import normalize_configuration
@@ -23,6 +25,7 @@ from .result import Result
 
 LOG = logging.getLogger(__name__)
 WRITE_VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
+READ_AHEAD = 4  # category reads of one bucket pair in flight at once
 DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
 
 
@@ -99,8 +102,9 @@ class _Pair:
     source_s3: Any
     dest_s3: Any
     context: RewriteContext
-    clients: Any = None
     adopted: bool = False  # the DR bucket existed before this run
+    facts: PairFacts = field(default_factory=PairFacts)
+    clients: Any = None
     iac_owner: str | None = None  # who declares the source bucket in code, when someone does
     hands_off: bool = False  # plan only: check mode, or an IaC-owned source without iac_owned: clone
 
@@ -114,45 +118,71 @@ class _Pair:
             return None
         return category.client(self.clients, self.context.dest_region, self.context.account_id)
 
+    def source_value(self, name: str) -> Any:
+        """A source category's value, read once per pair (the replication step reuses it)."""
+        if name not in self.facts.source_values:
+            self.facts.source_values[name] = REGISTRY[name].read(self.source(REGISTRY[name]), self.spec.source_bucket)
+        return self.facts.source_values[name]
 
-def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool) -> _Pair | None:
+    def dest_value(self, name: str) -> Any:
+        """A DR category's value: as this run made it, else read once."""
+        if name not in self.facts.dest_values:
+            self.facts.dest_values[name] = REGISTRY[name].read(self.dest(REGISTRY[name]), self.context.dest_bucket)
+        return self.facts.dest_values[name]
+
+
+def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool,
+               discovery: Discovery | None = None, facts: PairFacts | None = None) -> _Pair | None:
     problems = clone_spec_problems(spec)
     if problems:
         raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
                       + "; ".join(problems) + ".", bucket=spec.source_bucket)
     dest = spec.resolved_dest_bucket
-    account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
-    source_region = buckets.source_bucket_region(clients, spec.source_bucket)
+    discovery = discovery or Discovery()
+    facts = facts if facts is not None else PairFacts()
+    account_id = discovery.identity(clients, spec.dest_region)["Account"]
+    source_region = discovery.source_region(clients, spec.source_bucket)
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
-    owner = buckets.iac_owner(buckets.bucket_tags(source_s3, spec.source_bucket) or {}, spec.iac_owner_tags)
-    check_mode = check_mode or bool(owner and spec.iac_owned != "clone")
-    opened = functools.partial(_Pair, iac_owner=owner, hands_off=check_mode)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
                              trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
-    if not buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id):
+    pair = _Pair(spec, source_s3, None, context, facts=facts, clients=clients)
+    # The tags come from the tagging category's read, which the clone shares.
+    pair.iac_owner = buckets.iac_owner(pair.source_value("tagging") or {}, spec.iac_owner_tags)
+    check_mode = pair.hands_off = check_mode or bool(pair.iac_owner and spec.iac_owned != "clone")
+    if facts.dest_exists is None:
+        facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
+    if not facts.dest_exists:
         if not create:
-            return opened(spec, source_s3, None, context, clients)
+            return pair
         if not spec.create_dest_bucket:
             raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
                           "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
                           bucket=spec.source_bucket)
-        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id,
-                                     buckets.object_lock_enabled(source_s3, spec.source_bucket), result, check_mode)
+        object_lock = (pair.source_value("object-lock") or {}).get("ObjectLockEnabled") == "Enabled"
+        buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, object_lock, result,
+                                     check_mode)
         if check_mode:
-            return opened(spec, source_s3, None, context, clients)
-        return opened(spec, source_s3, dest_s3, context, clients)
-    return opened(spec, source_s3, dest_s3, context, clients, adopted=True)
+            return pair
+        # Known, not read back: what CreateBucket and the baseline writes just made.
+        owner = (pair.source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
+        facts.dest_exists, facts.dest_created = True, True
+        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner)
+        pair.dest_s3 = dest_s3
+        return pair
+    pair.dest_s3, pair.adopted = dest_s3, True
+    return pair
 
 
 def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
     """An adopted DR bucket's baseline gaps that the selected categories do not close: closed with harden_dest,
     else each named in a warning. Returns those gaps before and after."""
     spec = pair.spec
-    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket)
+    known = {name: pair.dest_value(name) for name in BASELINE_CATEGORY.values()}  # read once, for the clone too
+    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket, known)
     left = [gap for gap in gaps if not (spec.secure_baseline and BASELINE_CATEGORY[gap] in spec.selected_categories)]
     if left and spec.harden_dest:
         buckets.harden_bucket(pair.dest_s3, pair.context.dest_bucket, left, policy, spec.dest_kms_key_id, result,
@@ -189,10 +219,10 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
 def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
     """What one category needs: status and values, with nothing written."""
     category = REGISTRY[name]
-    source_value = category.read(pair.source(category), pair.spec.source_bucket)
+    source_value = pair.source_value(name)
     pair.context.skipped = []
     if source_value is not None and pair.dest_s3 is not None:
-        reason = category.unsupported(source_value, pair.dest(category), pair.context.dest_bucket)
+        reason = category.unsupported(source_value, pair.dest_value, pair.context.dest_bucket)
         if reason:
             return {"status": "skipped", "reason": reason, "before": dest_value, "after": dest_value}
     try:
@@ -216,16 +246,18 @@ def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
     return plan
 
 
-def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> Result:
+def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, discovery: Discovery | None = None,
+                        facts: PairFacts | None = None) -> Result:
     """Clone every selected category. Only a DR bucket that cannot be made raises; a category that
     fails (read, plan or write) is reported in ``categories``, ``failed_categories``, the warnings and
     ``Result.failure``, and the other categories are cloned all the same (data first: the caller goes
     on to replication)."""
     result = Result()
     try:
-        pair = _open_pair(clients, spec, check_mode, result, create=True)
+        pair = _open_pair(clients, spec, check_mode, result, create=True, discovery=discovery, facts=facts)
         planning_only = pair.hands_off and not check_mode  # IaC-owned: the plan is reported, nothing written
         check_mode = pair.hands_off
+        _read_ahead(pair, spec.selected_categories)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
     except DRError as error:
         error.done = [] if check_mode else list(result.actions)
@@ -260,20 +292,41 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False) -> R
     return result
 
 
+def _read_ahead(pair: _Pair, names: list[str]) -> None:
+    """Read the categories of both sides ``READ_AHEAD`` at a time rather than one after the other: a pair then
+    waits about as long as its slowest few reads, not their sum. A read that fails is left to ``_clone_category``,
+    which reads it again and reports the error as that category's."""
+    reads = [(pair.source_value, name) for name in names if name not in pair.facts.source_values]
+    if pair.dest_s3 is not None:
+        reads += [(pair.dest_value, name) for name in names if name not in pair.facts.dest_values]
+
+    def read(item) -> None:
+        reader, name = item
+        try:
+            reader(name)
+        except Exception:  # pylint: disable=broad-exception-caught  # reported by _clone_category
+            LOG.debug("Bucket %s: reading %s ahead failed; read again when cloned", pair.spec.source_bucket, name)
+
+    with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
+        list(pool.map(read, reads))
+
+
 def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) -> dict[str, Any]:
     """One category read, planned and written; whatever fails is this category's outcome, not the clone's."""
     category, dest = REGISTRY[name], pair.context.dest_bucket
     dest_value = None
     try:
-        dest_client = pair.dest(category)
-        dest_value = category.read(dest_client, dest) if dest_client else None
+        dest_value = pair.dest_value(name) if pair.dest_s3 else None
         plan = _plan(name, pair, dest_value)
         if plan["status"] in WRITE_VERBS:
             if plan["status"] == "deleted":
-                write = functools.partial(category.delete, dest_client, dest, dest_value)
+                write = functools.partial(category.delete, pair.dest(category), dest, dest_value)
             else:
-                write = functools.partial(category.apply, dest_client, dest, plan["desired"], dest_value)
+                write = functools.partial(category.apply, pair.dest(category), dest, plan["desired"], dest_value)
+            pair.facts.dest_values.pop(name, None)  # unknown until the write succeeded
             result.write(f"{WRITE_VERBS[plan['status']]} {name} on {dest}", write, check_mode)
+            if not check_mode and plan["status"] != "deleted":  # a delete may leave a default: read it if needed
+                pair.facts.dest_values[name] = plan["desired"]
     except Exception as error:  # one category failing never stops the others
         reason = str(error.cause) if isinstance(error, DRError) else category.explain(error, pair.dest(category), dest)
         LOG.warning("Bucket %s: %s failed: %s", pair.spec.source_bucket, name, reason)
@@ -332,7 +385,13 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
 
 
 def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
-    rules = (normalize_configuration(buckets.replication_configuration(s3, source)) or {}).get("Rules", [])
+    try:
+        configuration = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    except Exception as error:
+        if error_code(error) != "ReplicationConfigurationNotFoundError":
+            raise
+        configuration = None
+    rules = (normalize_configuration(configuration) or {}).get("Rules", [])
     towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
                   and rule["Status"] == "Enabled"]
     return {"enabled": bool(towards_dr), "rules": towards_dr}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets, iam, replication, validation
+from .discovery import Discovery, PairFacts
 from .errors import DRError, describe_error, error_code, error_message
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
 from .policies import arn_partition, replication_role_policy, replication_trust_policy
@@ -112,10 +113,12 @@ def apply_crr(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
     return enable_replication(clients, spec, check_mode)
 
 
-def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
+def enable_replication(clients, spec: CrrSpec, check_mode: bool = False, discovery: Discovery | None = None,
+                       facts: PairFacts | None = None) -> Result:
+    """Replication for one bucket; ``discovery`` and ``facts`` (one pass over a fleet) spare the reads already made."""
     result = Result()
     try:
-        _enable(clients, spec, check_mode, result)
+        _enable(clients, spec, check_mode, result, discovery or Discovery(), facts or PairFacts())
     except DRError as error:
         error.done = list(result.actions) if not check_mode else []
         if spec.source_bucket not in error.message:
@@ -127,26 +130,28 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False) -> Resu
     return result
 
 
-def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
+def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery: Discovery, facts: PairFacts) -> None:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
-    identity = clients("sts", spec.dest_region).get_caller_identity()
+    identity = discovery.identity(clients, spec.dest_region)
     account_id, partition = identity["Account"], arn_partition(identity["Arn"])
-    source_region = buckets.source_bucket_region(clients, source)
+    source_region = discovery.source_region(clients, source)
     _require_valid_target(clients, spec, source_region, account_id)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     dest_account = spec.resolved_dest_account
     dest_in_other_account = bool(dest_account) and dest_account != account_id
 
-    source_versioning = buckets.versioning_status(source_s3, source)
-    source_object_lock = buckets.object_lock_enabled(source_s3, source)
+    source_versioning = _versioning(facts.source_values, source_s3, source)
+    source_object_lock = _object_lock(facts.source_values, source_s3, source)
     if dest_in_other_account:
         # That account creates and guards its bucket; we can neither see nor change it.
         dest_exists, dest_versioning, dest_gaps = None, None, []
     else:
-        dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
-        dest_versioning = buckets.versioning_status(dest_s3, dest) if dest_exists else "Disabled"
-        dest_gaps, dest_policy = buckets.baseline_gaps(dest_s3, dest) if dest_exists else ([], None)
-        if dest_exists and source_object_lock and not buckets.object_lock_enabled(dest_s3, dest):
+        dest_exists = facts.dest_exists
+        if dest_exists is None:
+            dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
+        dest_versioning = _versioning(facts.dest_values, dest_s3, dest) if dest_exists else "Disabled"
+        dest_gaps, dest_policy = buckets.baseline_gaps(dest_s3, dest, facts.dest_values) if dest_exists else ([], None)
+        if dest_exists and source_object_lock and not _object_lock(facts.dest_values, dest_s3, dest):
             raise DRError(f"Source bucket {source} uses Object Lock but DR bucket {dest} in {spec.dest_region} does "
                           f"not, so locked versions would replicate without their retention. "
                           f"{buckets.object_lock_advice(dest, spec.dest_region)}.", bucket=source, region=source_region)
@@ -180,8 +185,8 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=[*replica_keys.values(), *_dest_default_key(clients, spec, account_id)],
             owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
-        role_arn = iam.role_arn(iam_client, account_id, role_name)
-        managed_role = (iam_client, role_name, policy)
+        role_arn, current_role = iam.managed_role(iam_client, account_id, role_name)
+        managed_role = (iam_client, role_name, policy, current_role)
     if existing and existing.get("Role") != role_arn and foreign_rules \
             and not spec.purge_rules and not spec.allow_role_change:
         raise _role_change_error(source, existing["Role"], role_arn, foreign_rules)
@@ -202,13 +207,13 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
 
     role_created = False
     if managed_role:
-        iam_client, role_name, policy = managed_role
+        iam_client, role_name, policy, current_role = managed_role
         boundary_arn = spec.permissions_boundary or _collection_boundary(
             iam_client, spec, partition, account_id, result, check_mode)
         role_arn, role_created = iam.ensure_role(
             iam_client, account_id, role_name, replication_trust_policy(account_id, source),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode,
-            boundary_arn=boundary_arn)
+            boundary_arn=boundary_arn, current=current_role)
 
     merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
     desired_configuration = {"Role": role_arn, "Rules": merged}
@@ -238,6 +243,19 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
         "source_bucket": source, "source_region": source_region, "dest_bucket": dest, "dest_region": spec.dest_region,
         "role_arn": role_arn, "replication_configuration": after_configuration,
     }
+
+
+def _versioning(known: dict[str, Any], s3, bucket: str) -> str:
+    """Enabled, Suspended or Disabled: from the versioning category value known, else read."""
+    if "versioning" in known:
+        return (known["versioning"] or {}).get("Status") or "Disabled"
+    return buckets.versioning_status(s3, bucket)
+
+
+def _object_lock(known: dict[str, Any], s3, bucket: str) -> bool:
+    if "object-lock" in known:
+        return (known["object-lock"] or {}).get("ObjectLockEnabled") == "Enabled"
+    return buckets.object_lock_enabled(s3, bucket)
 
 
 def _require_valid_target(clients, spec: CrrSpec, source_region: str, account_id: str) -> None:

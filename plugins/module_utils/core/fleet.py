@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .buckets import bucket_tags, region_of_location
-from .errors import DRError
+from .discovery import Discovery
+from .errors import DRError, error_code
 from .validation import tag_filter_problem
 
 
@@ -36,25 +37,54 @@ def run_fleet(buckets: Iterable[str], work: Callable[[str], Any], concurrency: i
         return list(pool.map(one, buckets))
 
 
-def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: int) -> list[str]:
-    """Names of this account's buckets in ``region`` that carry every one of ``tags``."""
+# S3 answers at most this many buckets per ListBuckets page; AWS refuses unpaginated ListBuckets for
+# accounts whose bucket quota is above 10,000.
+LIST_BUCKETS_PAGE_SIZE = 10000
+FILTER_UNSUPPORTED_CODES = ("InvalidArgument", "InvalidRequest", "NotImplemented", "MalformedXML")
+
+
+def buckets_in_region(clients, region: str) -> list[str]:
+    """This account's buckets in ``region``: ListBuckets paginated and filtered by ``BucketRegion`` on the
+    server; where the store refuses that filter (some S3-compatible stores), all buckets listed and each one
+    without a ``BucketRegion`` in the answer located with GetBucketLocation."""
+    s3 = clients("s3", region)
+    paginator = s3.get_paginator("list_buckets")
+    try:
+        listed = [bucket for page in paginator.paginate(BucketRegion=region, PaginationConfig={
+            "PageSize": LIST_BUCKETS_PAGE_SIZE}) for bucket in page.get("Buckets", [])]
+    except Exception as error:
+        if error_code(error) not in FILTER_UNSUPPORTED_CODES:
+            raise
+        listed = [bucket for page in paginator.paginate(PaginationConfig={"PageSize": LIST_BUCKETS_PAGE_SIZE})
+                  for bucket in page.get("Buckets", [])]
+        return [bucket["Name"] for bucket in listed if (bucket.get("BucketRegion") or region_of_location(
+            s3.get_bucket_location(Bucket=bucket["Name"])["LocationConstraint"])) == region]
+    # The filter was applied: a bucket without BucketRegion in the answer is in the Region asked for.
+    return [bucket["Name"] for bucket in listed if bucket.get("BucketRegion", region) == region]
+
+
+def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: int,
+                      discovery: Discovery | None = None) -> list[str]:
+    """Names of this account's buckets in ``region`` that carry every one of ``tags``.
+
+    With ``discovery``, each selected bucket's Region and tags are remembered, so the steps that follow
+    neither locate it nor read its tags again.
+    """
     problem = tag_filter_problem(tags)
     if problem:  # also guards the pipeline's sweep, which passes its trigger tag here
         raise DRError(f"Nothing was selected: {problem}.", region=region)
     s3 = clients("s3", region)
-    listed: list[dict[str, Any]] = []
-    for page in s3.get_paginator("list_buckets").paginate():
-        listed.extend(page.get("Buckets", []))
+    names = buckets_in_region(clients, region)
 
-    def matches(bucket: dict[str, Any]) -> bool:
-        name = bucket["Name"]
-        bucket_region = bucket.get("BucketRegion") or region_of_location(
-            s3.get_bucket_location(Bucket=name)["LocationConstraint"])
-        if bucket_region != region:
-            return False
-        present = bucket_tags(s3, name) or {}  # a bucket deleted since the listing has none
-        return all(present.get(key) == str(value) for key, value in tags.items())
+    def tags_of(name: str) -> dict[str, str] | None:
+        return bucket_tags(s3, name)  # None: deleted since the listing
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        selected = list(pool.map(matches, listed))
-    return sorted(bucket["Name"] for bucket, keep in zip(listed, selected) if keep)
+        present = list(pool.map(tags_of, names))
+    selected = []
+    for name, bucket_tag_set in zip(names, present):
+        if bucket_tag_set is not None and all(bucket_tag_set.get(key) == str(value) for key, value in tags.items()):
+            selected.append(name)
+            if discovery is not None:
+                discovery.remember(name, region, bucket_tag_set)
+    return sorted(selected)

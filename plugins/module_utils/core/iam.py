@@ -28,14 +28,23 @@ def role_arn(iam, account_id: str, role_name: str) -> str:
     An existing role must carry our managed-by tag: ensure_role rewrites its trust and inline policy,
     which must never happen to a role someone else relies on.
     """
+    return managed_role(iam, account_id, role_name)[0]
+
+
+def managed_role(iam, account_id: str, role_name: str) -> tuple[str, dict[str, Any] | None]:
+    """``role_arn`` and the role as read (None: missing), which ``ensure_role(current=...)`` takes instead of
+    reading it again."""
     role = _get_role(iam, role_name)
     if role is None:
-        return _new_role_arn(account_id, role_name)
+        return _new_role_arn(account_id, role_name), None
     if MANAGED_BY_TAG not in (role.get("Tags") or []):
         raise DRError(f"IAM role {role_name} exists and is not managed by resilience.s3_dr (it has no tag "
                       f"{MANAGED_BY_TAG['Key']}={MANAGED_BY_TAG['Value']}), so its policies are left as they are. "
                       f"Give it as role_arn to use it unchanged, or choose another role_name.")
-    return role["Arn"]
+    return role["Arn"], role
+
+
+_UNREAD = object()
 
 
 def _new_role_arn(account_id: str, role_name: str) -> str:
@@ -104,12 +113,14 @@ def _ensure_managed_policy(iam, arn: str, name: str, document: dict[str, Any], r
 
 
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,
-                result: Result, check_mode: bool, boundary_arn: str | None = None) -> tuple[str, bool]:
+                result: Result, check_mode: bool, boundary_arn: str | None = None, current: Any = _UNREAD
+                ) -> tuple[str, bool]:
     """Create or update the role, its permissions boundary and its inline policy. Returns (role ARN, created now).
 
     The boundary is set before the inline policy is written, so the role never holds a policy without it.
+    ``current``: the role as ``managed_role`` read it moments ago (None: missing), so it is not read again.
     """
-    role = _get_role(iam, role_name)
+    role = _get_role(iam, role_name) if current is _UNREAD else current
 
     def put_inline_policy():
         iam.put_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(policy))

@@ -16,7 +16,7 @@ class Accelerate(Category):
     def normalize(self, value):
         return None if value in (None, "Suspended") else value
 
-    def unsupported(self, source_value, dest_s3, dest_bucket):
+    def unsupported(self, source_value, dest_value, dest_bucket):
         if source_value == "Enabled" and "." in dest_bucket:
             return f"transfer acceleration is not available for bucket names with dots ({dest_bucket})"
         return None

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from .base import Category
 
 OWNER = "<bucket owner>"
 
@@ -22,10 +22,8 @@ class Acl(Category):
         grants = _with_owner(value["Grants"], value["Owner"], OWNER)
         return sorted(grants, key=lambda grant: repr(sorted(grant["Grantee"].items())) + grant["Permission"])
 
-    def unsupported(self, source_value, dest_s3, dest_bucket):
-        controls = absent_on(("OwnershipControlsNotFoundError",), dest_s3.get_bucket_ownership_controls, Bucket=dest_bucket)
-        rules = (controls or {}).get("OwnershipControls", {}).get("Rules", [])
-        if any(rule.get("ObjectOwnership") == "BucketOwnerEnforced" for rule in rules):
+    def unsupported(self, source_value, dest_value, dest_bucket):
+        if dest_value("ownership-controls") == "BucketOwnerEnforced":
             return "ACLs are disabled on the DR bucket (object ownership BucketOwnerEnforced); access is granted by policy"
         return None
 

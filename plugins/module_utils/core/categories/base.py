@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import describe_error, error_code
 
@@ -78,8 +78,9 @@ class Category:
     def read(self, s3, bucket: str) -> Any:
         raise NotImplementedError
 
-    def unsupported(self, source_value: Any, dest_s3, dest_bucket: str) -> str | None:
-        """Why the DR bucket cannot take this category at all, or None."""
+    def unsupported(self, source_value: Any, dest_value: Callable[[str], Any], dest_bucket: str) -> str | None:
+        """Why the DR bucket cannot take this category at all, or None. ``dest_value(name)`` is the DR bucket's
+        current value of a category (read once per run, or known from what the run wrote)."""
         return None
 
     def normalize(self, value: Any) -> Any:

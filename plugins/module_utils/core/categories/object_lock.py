@@ -15,10 +15,10 @@ class ObjectLock(Category):
         response = absent_on(("ObjectLockConfigurationNotFoundError",), s3.get_object_lock_configuration, Bucket=bucket)
         return response["ObjectLockConfiguration"] if response else None
 
-    def unsupported(self, source_value, dest_s3, dest_bucket):
-        if source_value and not self.read(dest_s3, dest_bucket):
+    def unsupported(self, source_value, dest_value, dest_bucket):
+        if source_value and not dest_value(self.name):
             return (f"the DR bucket {dest_bucket} has no Object Lock, so its default retention cannot be set. "
-                    + object_lock_advice(dest_bucket, dest_s3.meta.region_name))
+                    + object_lock_advice(dest_bucket))
         return None
 
     def apply(self, s3, bucket, value, current):
