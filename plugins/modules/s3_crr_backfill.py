@@ -367,13 +367,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.backfill import (
-    DEFAULT_MULTIPART_CHUNKSIZE, DEFAULT_MULTIPART_THRESHOLD, REPLICATION_STATUSES, BackfillSpec, backfill,
+    DEFAULT_MULTIPART_CHUNKSIZE, DEFAULT_MULTIPART_THRESHOLD, REPLICATION_STATUSES, backfill,
     client_config, progress_line)
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import backfill_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
@@ -404,10 +405,6 @@ ARGUMENT_SPEC = dict(
     job_priority=dict(type="int", default=10),
 )
 
-SPEC_FIELDS = ("source_bucket", "dest_bucket", "dest_suffix", "dest_region", "prefix", "method", "concurrency",
-               "storage_class", "dest_kms_key_id", "max_objects", "max_bytes", "multipart_threshold",
-               "multipart_chunksize", "progress_interval", "batch_role_arn", "report_bucket", "report_prefix",
-               "report_scope", "replication_statuses", "job_priority", "allow_unknown_region")
 
 
 def main():
@@ -424,7 +421,7 @@ def main():
     clients = ClientFactory(lambda service, region: module.client(service, region=region, config=config))
     if not params["source_bucket"]:
         backfill_fleet(module, clients)
-    spec = BackfillSpec(**{name: params[name] for name in SPEC_FIELDS})
+    spec = backfill_spec(params)
     what = f"backfill {spec.source_bucket} -> {spec.resolved_dest_bucket}" + (" (check mode)" if module.check_mode else "")
 
     def progress(summary):
@@ -465,10 +462,9 @@ def backfill_fleet(module, clients) -> None:
         module.fail_json(msg="concurrency and bucket_concurrency must be 1 or more")
     discovery = Discovery()
     selection = selected_buckets(module, clients, discovery)
-    common = {name: params[name] for name in SPEC_FIELDS if name not in ("source_bucket", "dest_bucket")}
     with ThreadPoolExecutor(max_workers=params["concurrency"], thread_name_prefix="s3dr-copy") as pool:
         def one(bucket):
-            spec = BackfillSpec(source_bucket=bucket, dest_bucket=selection[bucket], **common)
+            spec = backfill_spec(params, source_bucket=bucket, dest_bucket=selection[bucket])
             result = backfill(clients, spec, module.check_mode, discovery=discovery, pool=pool)
             if result.data["objects_failed"]:
                 first = "; ".join(f"{item['key']}: {item['error']}" for item in result.data["failures"][:5])

@@ -76,6 +76,8 @@ notes:
   - "Permissions: those of M(resilience.s3_dr.s3_bucket_config_clone), M(resilience.s3_dr.s3_crr_enable)
     and M(resilience.s3_dr.s3_crr_backfill) together."
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules
