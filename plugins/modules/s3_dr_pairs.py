@@ -161,7 +161,6 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
-    clone_spec_options,
     selected_buckets,
 )
 
@@ -182,8 +181,7 @@ MAX_WARNINGS = 20  # more are in the report
 
 def pair_plan(params: dict) -> PairPlan:
     shared = {name: params[name] for name in ("dest_suffix", "dest_kms_key_id", "harden_dest", "allow_unknown_region")}
-    clone = {name: value for name, value in clone_spec_options(params, "dest_kms_key_id", "harden_dest").items()
-             if name != "dest_region"}
+    clone = {**shared, **{name: params[name] for name in CLONE_OPTIONS_SPEC}}
     replication = {**shared, "role_propagation_timeout": params["role_propagation_timeout"],
                    "permissions_boundary": params["permissions_boundary"]}
     backfill = {"dest_suffix": params["dest_suffix"], "concurrency": params["backfill_concurrency"],
