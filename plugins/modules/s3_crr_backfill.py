@@ -140,8 +140,14 @@ options:
   batch_role_arn:
     description:
       - The role S3 Batch Operations assumes (trusting C(batchoperations.s3.amazonaws.com)), allowed
-        C(s3:InitiateReplication) and C(s3:GetReplicationConfiguration) on the source, C(s3:PutInventoryConfiguration)
-        on the source and C(s3:PutObject) on O(report_bucket). Required with O(method=batch_replication).
+        C(s3:InitiateReplication) on the source's objects, C(s3:GetReplicationConfiguration) and
+        C(s3:PutInventoryConfiguration) on the source bucket, and C(s3:PutObject) and C(s3:GetObject) on
+        O(report_bucket) (the generated manifest is written there and read back, the completion report written).
+        Required with O(method=batch_replication).
+      - The replication role M(resilience.s3_dr.s3_crr_enable) makes cannot serve: it trusts C(s3.amazonaws.com)
+        only. A role of this account that does not trust S3 Batch Operations is refused before the job is created.
+      - Two runs on the same day with the same request create one job (the request's hash is its idempotency
+        token), and a run that finds an active job of the same bucket and prefix reuses it.
     type: str
   report_bucket:
     description:

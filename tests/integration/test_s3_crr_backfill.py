@@ -1,6 +1,7 @@
 """s3_crr_backfill through real ansible-playbook runs against the local endpoint."""
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -179,6 +180,7 @@ BATCH_ROLE = "arn:aws:iam::123456789012:role/s3-batch-replication"
     ("batch-versioning-off", "does not have versioning enabled"),
     ("batch-no-replication", "has no enabled replication rule"),
     ("batch-missing-report-bucket", "does not exist. Create it in eu-west-1"),
+    ("batch-replication-role", "does not trust batchoperations.s3.amazonaws.com"),
 ])
 def test_bad_input_is_a_clear_error_with_no_write(case, message, localaws, run_playbook, aws_client):
     batch = case.startswith("batch")
@@ -189,6 +191,11 @@ def test_bad_input_is_a_clear_error_with_no_write(case, message, localaws, run_p
                    "report_bucket": "no-such-reports-bucket" if case == "batch-missing-report-bucket" else reports}
         if case == "batch-without-role":
             del options["batch_role_arn"]
+        if case == "batch-replication-role":  # the trust s3_crr_enable's replication role has
+            options["batch_role_arn"] = aws_client("iam").create_role(
+                RoleName=unique("s3-crr-like"), AssumeRolePolicyDocument=json.dumps({
+                    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                            "Principal": {"Service": "s3.amazonaws.com"}}]}))["Role"]["Arn"]
     else:
         source, dest = make_pair(aws_client)
         options = {"source_bucket": source, "dest_region": DR_REGION}

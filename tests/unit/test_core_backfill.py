@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 
 import boto3
@@ -229,7 +230,14 @@ BATCH = {"method": "batch_replication", "batch_role_arn": f"arn:aws:iam::{ACCOUN
          "report_bucket": "reports"}
 
 
+def _batch_role(clients, principal: str = "batchoperations.s3.amazonaws.com") -> None:
+    clients("iam", "us-east-1").create_role(RoleName="batch-replication", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": principal},
+                                                "Action": "sts:AssumeRole"}]}))
+
+
 def _replicating_source(clients) -> None:
+    _batch_role(clients)
     s3 = clients("s3", SOURCE_REGION)
     s3.create_bucket(Bucket="reports", CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
     for bucket, region in ((SOURCE, SOURCE_REGION), (DEST, DR_REGION)):
@@ -249,8 +257,8 @@ def _stubbed(clients, list_jobs_responses, create=True):
                                                      **({"NextToken": "t1"} if response is not list_jobs_responses[0]
                                                         else {})})
     if create:
-        expected = {**batch_job_request(BackfillSpec(source_bucket=SOURCE, prefix="logs/", **BATCH), ACCOUNT),
-                    "ClientRequestToken": ANY}
+        request = batch_job_request(BackfillSpec(source_bucket=SOURCE, prefix="logs/", **BATCH), ACCOUNT)
+        expected = {**request, "ClientRequestToken": core.batch_request_token(request)}
         stubber.add_response("create_job", {"JobId": "job-1234"}, expected)
     stubber.activate()
     return stubber, (lambda service, region: s3control if service == "s3control" else clients(service, region))
@@ -308,6 +316,28 @@ def test_every_request_shape_passes_the_model():
         stubber.add_response("create_job", {"JobId": "job-1"})
         s3control.create_job(**broken, ClientRequestToken="t")
     assert "RoleArn" in str(error.value) and "Unknown" in str(error.value)
+
+
+def test_batch_request_token_is_the_same_for_the_same_request_on_the_same_day():
+    import datetime
+    request = batch_job_request(BackfillSpec(source_bucket=SOURCE, **BATCH), ACCOUNT)
+    day = datetime.date(2026, 12, 2)
+    token = core.batch_request_token(request, day)
+    assert token == core.batch_request_token(json.loads(json.dumps(request)), day) and len(token) <= 64
+    assert token != core.batch_request_token(request, day + datetime.timedelta(days=1))
+    assert token != core.batch_request_token({**request, "Priority": 11}, day)
+
+
+@pytest.mark.parametrize("principal", ["s3.amazonaws.com", None])
+def test_a_batch_role_s3_batch_operations_cannot_assume_is_refused_before_the_job(aws, principal):
+    _replicating_source(aws)
+    aws("iam", "us-east-1").delete_role(RoleName="batch-replication")
+    if principal:  # the replication role's trust: S3, not S3 Batch Operations
+        _batch_role(aws, principal)
+    with pytest.raises(DRError) as error:
+        backfill(aws, BackfillSpec(source_bucket=SOURCE, **BATCH))
+    expected = "does not trust batchoperations.s3.amazonaws.com" if principal else "does not exist"
+    assert expected in str(error.value) and BATCH["batch_role_arn"] in str(error.value)
 
 
 @pytest.mark.parametrize(("setup", "options", "message"), [

@@ -26,17 +26,19 @@ Two engines behind one ``backfill(clients, spec, check_mode, progress)``:
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 import logging
 import math
 import queue
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
@@ -731,7 +733,7 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
     job_id = None
     if not check_mode:
         try:
-            job_id = s3control.create_job(**request, ClientRequestToken=str(uuid.uuid4()))["JobId"]
+            job_id = s3control.create_job(**request, ClientRequestToken=batch_request_token(request))["JobId"]
         except Exception as error:
             raise DRError(f"Bucket {source}: S3 refused the Batch Replication job in {source_region}: "
                           f"{describe_error(error)}. Check that "
@@ -740,6 +742,40 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
     result.after = {**result.before, "active_job": job_id or "(new job)"}
     result.data = {**data, "job_id": job_id, "job_created": not check_mode}
     return result
+
+
+def batch_request_token(request: dict[str, Any], today: datetime.date | None = None) -> str:
+    """The CreateJob idempotency token: the same request on the same (UTC) day gets the same token, so two runs that
+    both found no active job (a race the listing cannot close) make one job; tomorrow's run may make a new one."""
+    day = (today or datetime.datetime.now(datetime.timezone.utc).date()).isoformat()
+    return hashlib.sha256(f"{day} {json.dumps(request, sort_keys=True)}".encode()).hexdigest()[:64]
+
+
+BATCH_OPERATIONS_PRINCIPAL = "batchoperations.s3.amazonaws.com"
+
+
+def _check_batch_role(clients, spec: BackfillSpec, account_id: str) -> None:
+    """A batch role of this account must trust S3 Batch Operations; the replication role trusts S3 only."""
+    parts = spec.batch_role_arn.split(":", 5)
+    if len(parts) < 6 or parts[4] != account_id:
+        return  # another account's role: its owner vouches for its trust
+    try:
+        role = clients("iam", "us-east-1").get_role(RoleName=parts[5].rsplit("/", 1)[-1])["Role"]
+    except Exception as error:
+        if error_code(error) == "NoSuchEntity":
+            raise DRError(f"batch_role_arn {spec.batch_role_arn} does not exist. Create a role trusting "
+                          f"{BATCH_OPERATIONS_PRINCIPAL} (see the batch_role_arn option).",
+                          bucket=spec.source_bucket, cause=error) from error
+        return  # not allowed to read it: S3 says at CreateJob
+    document = role.get("AssumeRolePolicyDocument") or {}
+    if isinstance(document, str):
+        document = json.loads(unquote(document))
+    if BATCH_OPERATIONS_PRINCIPAL not in json.dumps(document):
+        raise DRError(f"batch_role_arn {spec.batch_role_arn} does not trust {BATCH_OPERATIONS_PRINCIPAL}, so S3 Batch "
+                      "Operations cannot assume it (the replication role s3_crr_enable makes trusts "
+                      "s3.amazonaws.com only). Use a role trusting that principal, allowed s3:InitiateReplication, "
+                      "s3:GetReplicationConfiguration and s3:PutInventoryConfiguration on the source bucket, and "
+                      "s3:PutObject and s3:GetObject on the report bucket.", bucket=spec.source_bucket)
 
 
 def _check_batch_preconditions(clients, spec: BackfillSpec, source_s3, source_region: str, account_id: str) -> None:
@@ -775,6 +811,7 @@ def _check_batch_preconditions(clients, spec: BackfillSpec, source_s3, source_re
         raise DRError(f"Report bucket {spec.report_bucket} is in {report_region}, but the generated manifest must be "
                       f"written in the Region of {source} ({source_region}). Choose a report_bucket in {source_region}.",
                       bucket=source, region=source_region)
+    _check_batch_role(clients, spec, account_id)
 
 
 def _active_job(s3control, account_id: str, description: str) -> str | None:
