@@ -412,7 +412,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,

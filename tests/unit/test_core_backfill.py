@@ -27,6 +27,7 @@ def aws(monkeypatch):
                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
     with mock_aws():
         clients = backfill_clients(boto3.session.Session(), concurrency=8)
         clients("s3", SOURCE_REGION).create_bucket(Bucket=SOURCE,

@@ -20,6 +20,7 @@ def aws(monkeypatch):
                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
     with mock_aws():
         clients = boto3_clients(boto3.session.Session())
         for bucket, region in (("src", SOURCE_REGION), ("src-dr", DR_REGION)):

@@ -28,6 +28,7 @@ def aws(monkeypatch):
                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
     monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)
     with mock_aws():
         yield boto3_clients(boto3.session.Session())

@@ -224,7 +224,7 @@ def _bucket_names_until(sqs, queue_url: str, marker_bucket: str) -> list[str]:
     return names
 
 
-def check_cloudtrail_events(server) -> None:
+def check_cloudtrail_events(server, wait_seconds: float = 120) -> None:
     region = "ap-southeast-2"
     sqs, queue_url = _event_queue(server, region)
     other_sqs, other_queue_url = _event_queue(server, "us-east-1")
@@ -246,7 +246,7 @@ def check_cloudtrail_events(server) -> None:
 
         expected = ["CreateBucket", "PutBucketVersioning"] * 2 + [
             "PutBucketTagging", "DeleteBucketTagging", "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
-        events = _received(sqs, queue_url, len(expected))
+        events = _received(sqs, queue_url, len(expected), wait_seconds)
     assert sorted(event["detail"]["eventName"] for event in events) == sorted(expected)
     for event in events:
         assert event["source"] == "aws.s3"
