@@ -144,7 +144,7 @@ options:
         C(s3:PutInventoryConfiguration) on the source bucket, and C(s3:PutObject) and C(s3:GetObject) on
         O(report_bucket) (the generated manifest is written there and read back, the completion report written).
         Required with O(method=batch_replication).
-      - The replication role M(resilience.s3_dr.s3_crr_enable) makes cannot serve: it trusts C(s3.amazonaws.com)
+      - The replication role M(resilience.s3_dr.s3_crr_enable) makes cannot serve, as it trusts C(s3.amazonaws.com)
         only. A role of this account that does not trust S3 Batch Operations is refused before the job is created.
       - Two runs on the same day with the same request create one job (the request's hash is its idempotency
         token), and a run that finds an active job of the same bucket and prefix reuses it.
