@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import boto3
+from botocore.exceptions import ClientError
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +73,26 @@ def other_account_client(server: LocalAWS, service: str, region: str = "us-east-
     return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
                         aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
                         aws_session_token=credentials["SessionToken"])
+
+
+WAIT_SECONDS = 120  # generous: on a busy machine asynchronous work is slow
+
+
+def wait_for(check, what: str, timeout: float = WAIT_SECONDS, interval: float = 1.0,
+             retry_on: tuple[type[Exception], ...] = (ClientError,)):
+    """The first truthy result of ``check()``, polled every ``interval`` seconds until ``timeout`` (an error of
+    ``retry_on`` counts as not yet); AssertionError naming ``what`` when time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except retry_on:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(interval)
 
 
 # `make core-matrix` points this at another ansible-core's ansible-playbook (its own virtual environment)

@@ -9,24 +9,9 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, other_account_client
+from conftest import WAIT_SECONDS, client_for, other_account_client, wait_for
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
-WAIT_SECONDS = 120  # generous: on a busy machine the event chain is slow
-
-
-def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except ClientError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(1)
 
 
 def wait_until_quiet(localaws, quiet_seconds: float = 5, timeout: float = WAIT_SECONDS) -> None:

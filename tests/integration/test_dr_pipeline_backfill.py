@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.integration.test_dr_pipeline import wait_for
+from conftest import wait_for
 
 SOURCE_REGION, DR_REGION = "eu-west-3", "eu-central-2"
 OBJECTS, PER_INVOCATION = 130, 40

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.test_dr_pipeline import wait_for
+from conftest import wait_for
 
 SOURCE_REGION, DR_REGION = "ap-northeast-1", "ap-southeast-1"
 ACCOUNT = "123456789012"

@@ -3,11 +3,13 @@ applied) the fleet and the pipeline deploy converge in one run, and the clean re
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+
+from conftest import wait_for
+
 # The pipeline handlers in this process, laid out as their Lambda zip (the fixture of the event tests).
 from test_pipeline_events import SOURCE_REGION as HANDLER_REGION
 from test_pipeline_events import handlers  # noqa: F401 pylint: disable=unused-import
@@ -87,14 +89,8 @@ def test_pipeline_deploy_converges_at_10_percent_faults_and_tagging_makes_a_dr_p
     bucket = f"flt-tagged-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        try:
-            rules = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
-            break
-        except ClientError:
-            assert time.monotonic() < deadline, f"no replication on {bucket} within {WAIT_SECONDS}s"
-            time.sleep(1)
+    rules = wait_for(lambda: s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"],
+                     f"replication on {bucket}", WAIT_SECONDS)
     assert rules[0]["Destination"]["Bucket"] == f"arn:aws:s3:::{bucket}-dr"
     assert aws_client("s3", DR_REGION).get_bucket_versioning(Bucket=f"{bucket}-dr")["Status"] == "Enabled"
 

@@ -3,13 +3,13 @@ the request was applied, the new-bucket consistency window, and the same faults 
 from __future__ import annotations
 
 import json
-import time
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
+from conftest import wait_for
 from tools.localaws.faults import FaultProxy, control
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -116,14 +116,8 @@ def test_a_new_bucket_is_not_found_for_a_while_then_found(proxy, aws_client):
         s3.get_bucket_versioning(Bucket="faults-consistency")
     assert raised.value.response["Error"]["Code"] == "NoSuchBucket"
     aws_client("s3").head_bucket(Bucket="faults-consistency")  # the endpoint itself has it
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            s3.get_bucket_versioning(Bucket="faults-consistency")
-            break
-        except ClientError:
-            assert time.monotonic() < deadline, "the bucket never became readable through the proxy"
-            time.sleep(0.2)
+    wait_for(lambda: s3.get_bucket_versioning(Bucket="faults-consistency"), "the bucket readable through the proxy",
+             interval=0.2)
     assert proxy.stats.not_yet_consistent >= 1
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for
+from conftest import client_for, wait_for
 
 REGION, DR_REGION = "eu-west-1", "eu-central-1"
 ROLE = "arn:aws:iam::123456789012:role/replication"
@@ -15,15 +15,8 @@ WAIT_SECONDS = 60
 
 
 def until(check, what: str, timeout: float = WAIT_SECONDS):
-    """The first truthy result of ``check()``, polled until ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.05)
+    """The first truthy result of ``check()``: replication is quick, so it is polled often."""
+    return wait_for(check, what, timeout, interval=0.05, retry_on=())
 
 
 def make_bucket(s3, prefix: str, region: str, versioned: bool = True) -> str:
