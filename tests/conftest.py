@@ -11,6 +11,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError
 import pytest
+from moto import mock_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -73,6 +74,19 @@ def other_account_client(server: LocalAWS, service: str, region: str = "us-east-
     return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
                         aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
                         aws_session_token=credentials["SessionToken"])
+
+
+@pytest.fixture
+def moto_in_process(monkeypatch):
+    """moto in this process, for unit tests. Its mock answers only calls to AWS hosts, so the endpoint settings an
+    integration test of the same worker left in the environment are dropped (calls would reach that endpoint)."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_CONTROL"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield
 
 
 WAIT_SECONDS = 120  # generous: on a busy machine asynchronous work is slow

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 
 from plugins.module_utils.core import backfill as core
 from plugins.module_utils.core.backfill import BackfillSpec, backfill, backfill_clients, batch_job_request, paired
@@ -22,18 +21,12 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
-    with mock_aws():
-        clients = backfill_clients(boto3.session.Session(), concurrency=8)
-        clients("s3", SOURCE_REGION).create_bucket(Bucket=SOURCE,
-                                                   CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-        clients("s3", DR_REGION).create_bucket(Bucket=DEST, CreateBucketConfiguration={"LocationConstraint": DR_REGION})
-        yield clients
+def aws(moto_in_process):
+    clients = backfill_clients(boto3.session.Session(), concurrency=8)
+    clients("s3", SOURCE_REGION).create_bucket(Bucket=SOURCE,
+                                               CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    clients("s3", DR_REGION).create_bucket(Bucket=DEST, CreateBucketConfiguration={"LocationConstraint": DR_REGION})
+    yield clients
 
 
 def put(clients, key: str, size: int = 10, **extra) -> None:

@@ -6,7 +6,6 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from plugins.module_utils.core import waiting
 from plugins.module_utils.core.buckets import create_secure_bucket
@@ -17,17 +16,11 @@ from plugins.module_utils.core.result import Result
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
+def aws(monkeypatch, moto_in_process):
     monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)  # retries without waiting
-    with mock_aws():
-        clients = boto3_clients(boto3.session.Session())
-        clients("s3", "eu-west-1").create_bucket(Bucket="src", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        yield clients
+    clients = boto3_clients(boto3.session.Session())
+    clients("s3", "eu-west-1").create_bucket(Bucket="src", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    yield clients
 
 
 class FlakyReplicationPut:

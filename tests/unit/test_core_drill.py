@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from plugins.module_utils.core.clients import boto3_clients
 from plugins.module_utils.core.clone import CloneSpec
@@ -15,19 +14,13 @@ ROLE = "arn:aws:iam::123456789012:role/replication"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
-    with mock_aws():
-        clients = boto3_clients(boto3.session.Session())
-        for bucket, region in (("src", SOURCE_REGION), ("src-dr", DR_REGION)):
-            s3 = clients("s3", region)
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        yield clients
+def aws(moto_in_process):
+    clients = boto3_clients(boto3.session.Session())
+    for bucket, region in (("src", SOURCE_REGION), ("src-dr", DR_REGION)):
+        s3 = clients("s3", region)
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    yield clients
 
 
 def replicate_to_dr(clients, rule_filter: dict | None = None, **rule) -> None:

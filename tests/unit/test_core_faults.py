@@ -7,7 +7,6 @@ import threading
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from plugins.module_utils.core import waiting
 from plugins.module_utils.core.clients import ClientFactory, boto3_clients, retry_settings
@@ -23,15 +22,9 @@ POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_S3_CONTROL", raising=False)
+def aws(monkeypatch, moto_in_process):
     monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)
-    with mock_aws():
-        yield boto3_clients(boto3.session.Session())
+    yield boto3_clients(boto3.session.Session())
 
 
 class StaleFirstRead:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from plugins.module_utils.core.clients import boto3_clients
 from plugins.module_utils.core.trails import records_management_writes, trails_covering
@@ -28,16 +27,7 @@ def test_records_management_writes(basic, advanced, records):
     assert records_management_writes(basic, advanced) is records
 
 
-@pytest.fixture(autouse=True)
-def in_process_only(monkeypatch):
-    """moto in-process answers only calls to AWS hosts: an endpoint URL left by an integration test of the same
-    worker would send these calls to that endpoint, and leave their trails there."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3_CONTROL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@mock_aws
-def test_trails_covering_reads_multi_region_trails_in_their_home_region():
+def test_trails_covering_reads_multi_region_trails_in_their_home_region(moto_in_process):
     for region, name, multi in (("us-east-1", "org", True), ("eu-west-1", "local", False), ("eu-west-2", "other", False)):
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"{name}-logs-bucket")
         cloudtrail = boto3.client("cloudtrail", region_name=region)
