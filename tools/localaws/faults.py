@@ -11,6 +11,11 @@ was seen, so a run with the same seed meets the same faults whatever the thread 
 - ``reset``: forwarded and applied, then the connection is reset instead of answered (an unknown
   outcome: the client cannot tell whether its write happened).
 
+``down_regions`` takes whole Regions down, as an outage does: every signed request whose SigV4 credential
+scope names one of them is never forwarded, and its connection is reset (the client sees a connection
+error, as when a Regional endpoint is unreachable). The endpoint's own replication between buckets goes on
+inside it (an outage of the API, not of the data already stored).
+
 ``consistency_ms`` makes a bucket created through the proxy answer ``NoSuchBucket`` to reads (GET,
 HEAD) for that long after its CreateBucket, as S3 may right after creation.
 
@@ -38,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
-SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/(?P<service>[^/]+)/aws4_request")
+SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 CONTROL_PREFIX = "/faults-api/"
 NEVER_FAULTED_PREFIXES = ("/moto-api/", CONTROL_PREFIX)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
@@ -51,6 +56,7 @@ class Settings:
     seed: int = 0
     reset_share: float = 0.5  # of the faulted requests, the share forwarded then reset (the rest: errors)
     consistency_ms: int = 0  # a new bucket answers NoSuchBucket to reads this long
+    down_regions: list = field(default_factory=list)  # Regions whose every signed request is refused (reset)
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Stats:
     errors: int = 0
     resets: int = 0
     not_yet_consistent: int = 0
+    refused_down: int = 0  # requests to a Region of down_regions
+    refused_by_region: dict[str, int] = field(default_factory=dict)
     by_service: dict[str, int] = field(default_factory=dict)
 
 
@@ -111,9 +119,10 @@ class FaultProxy:
     """The proxy server, run on a free loopback port in a background thread of this process."""
 
     def __init__(self, upstream: str, rate: float = 0.0, seed: int = 0, reset_share: float = 0.5,
-                 consistency_ms: int = 0, port: int = 0):
+                 consistency_ms: int = 0, port: int = 0, down_regions: list[str] | None = None):
         self.upstream = urlparse(upstream)
-        self.settings = Settings(rate=rate, seed=seed, reset_share=reset_share, consistency_ms=consistency_ms)
+        self.settings = Settings(rate=rate, seed=seed, reset_share=reset_share, consistency_ms=consistency_ms,
+                                 down_regions=list(down_regions or []))
         self.stats = Stats()
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}
@@ -124,7 +133,7 @@ class FaultProxy:
         self.endpoint_url: str | None = None
 
     def configure(self, **changes) -> None:
-        """Change settings (rate, seed, reset_share, consistency_ms); a new seed also restarts the draws."""
+        """Change settings (rate, seed, reset_share, consistency_ms, down_regions); a new seed also restarts the draws."""
         with self._lock:
             for name, value in changes.items():
                 if not hasattr(self.settings, name):
@@ -182,6 +191,15 @@ class FaultProxy:
             self.stats.by_service[service] = self.stats.by_service.get(service, 0) + 1
             return kind, how
 
+    def region_down(self, region: str) -> bool:
+        """Whether ``region`` is down; counts the refused request."""
+        with self._lock:
+            if region not in self.settings.down_regions:
+                return False
+            self.stats.refused_down += 1
+            self.stats.refused_by_region[region] = self.stats.refused_by_region.get(region, 0) + 1
+            return True
+
     def not_yet_consistent(self, bucket: str) -> bool:
         with self._lock:
             created = self._created_at.get(bucket)
@@ -229,8 +247,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             return
         signed = SIGNED_SERVICE.search(self.headers.get("Authorization", ""))
         service = signed["service"] if signed else "unknown"
-        bucket = path.split("?")[0].strip("/").split("/")[0] if service == "s3" else ""
         proxy = self.owner
+        if signed and proxy.settings.down_regions and proxy.region_down(signed["region"]):
+            self._reset()
+            return
+        bucket = path.split("?")[0].strip("/").split("/")[0] if service == "s3" else ""
         if (service == "s3" and bucket and self.command in ("GET", "HEAD")
                 and proxy.settings.consistency_ms > 0 and proxy.not_yet_consistent(bucket)):
             self._answer(*no_such_bucket(bucket))
@@ -316,9 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset-share", type=float, default=0.5)
     parser.add_argument("--consistency-ms", type=int, default=0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--down-regions", default="", help="comma-separated Regions to take down (outage)")
     args = parser.parse_args(argv)
     proxy = FaultProxy(args.upstream, rate=args.rate, seed=args.seed, reset_share=args.reset_share,
-                       consistency_ms=args.consistency_ms, port=args.port).start()
+                       consistency_ms=args.consistency_ms, port=args.port,
+                       down_regions=[region for region in args.down_regions.split(",") if region]).start()
     print(proxy.endpoint_url, flush=True)
     try:
         while True:

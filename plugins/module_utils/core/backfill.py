@@ -616,6 +616,23 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     return result
 
 
+def copy_objects(source_s3, dest_s3, spec: BackfillSpec, items: list[dict[str, Any]], dest_is_kms: bool,
+                 check_mode: bool = False) -> dict[str, Any]:
+    """Copy the given listed objects (ListObjectsV2 items: Key, Size, ETag, StorageClass) from the spec's source
+    bucket to its DR bucket with the copy engine of ``copy_missing``; the caller decided which objects need it
+    (e.g. a failback copies back only what was written after the failover). Returns the counters and failures."""
+    stats = _Stats()
+    copier = _Copier(source_s3, dest_s3, spec, spec.resolved_dest_bucket, dest_is_kms, stats, check_mode)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(spec.concurrency, len(items) or 1)),
+                                thread_name_prefix="s3dr-copy") as workers:
+            for item in items:
+                workers.submit(copier.handle_taken, item)
+    finally:
+        copier.close()
+    return {**stats.snapshot(), "failures": list(stats.failures)}
+
+
 def _default_kms_key(facts: PairFacts, dest_s3, dest: str) -> str | None:
     """The DR bucket's default KMS key: from the encryption value this run knows, else read."""
     if "encryption" not in facts.dest_values:

@@ -3,6 +3,7 @@ the request was applied, the new-bucket consistency window, and the same faults 
 from __future__ import annotations
 
 import json
+import uuid
 
 import boto3
 import pytest
@@ -126,3 +127,19 @@ def test_settings_and_stats_over_http(proxy):
     assert proxy.settings.seed == 9
     _client(proxy, "sts", config=Config(retries={"mode": "standard", "max_attempts": 10})).get_caller_identity()
     assert control(proxy.endpoint_url, "stats")["stats"]["requests"] >= 1
+
+
+def test_a_region_taken_down_refuses_every_call_to_it_and_only_to_it(proxy, aws_client):
+    down, up = "ap-northeast-3", "ap-northeast-2"
+    bucket = f"down-{uuid.uuid4().hex[:8]}"
+    aws_client("s3", down).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": down})
+    proxy.configure(down_regions=[down])
+    for service, call in (("s3", lambda c: c.head_bucket(Bucket=bucket)), ("sts", lambda c: c.get_caller_identity()),
+                          ("iam", lambda c: c.list_roles())):
+        with pytest.raises(ConnectionClosedError):
+            call(_client(proxy, service, down))
+    assert _client(proxy, "sts", up).get_caller_identity()["Account"]
+    assert proxy.stats.refused_down == 3 and proxy.stats.refused_by_region == {down: 3}
+    # Back up: the same call goes through.
+    control(proxy.endpoint_url, "settings", {"down_regions": []})
+    assert _client(proxy, "s3", down).head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200

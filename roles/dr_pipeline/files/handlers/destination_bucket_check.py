@@ -5,6 +5,8 @@ the clone reads both sides and writes only what differs. Acts only on messages t
 bucket's real tags and owner confirm (pipeline_common.confirmed_messages); others are logged as rejected.
 Data first: the pair is published also when some configuration categories failed (logged; the sweep
 retries them); only a DR bucket that cannot be made stops it.
+A pair whose DR bucket records a failover (s3dr_core.failover, read in the DR Region) is left alone:
+no clone, nothing passed on to enable_replication, until dr_failback.yml resumes it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from pipeline_common import clients, confirmed_messages, json_setting, log_action, publish, setting
 from s3dr_core.clone import clone_configuration
 from s3dr_core.errors import DRError
+from s3dr_core.failover import failed_over
 from s3dr_core.specs import clone_spec
 
 
@@ -23,6 +26,10 @@ def handler(event, context):
         if message.action == "enable":
             spec = clone_spec(json_setting("CLONE_SPEC", None), strict=True, source_bucket=bucket,
                               dest_region=setting("DEST_REGION"))
+            record = failed_over(aws("s3", spec.dest_region), spec.resolved_dest_bucket)
+            if record:  # the self-heal must not fight a failover: dr_failback.yml resumes the pair
+                log_action("skipped_failed_over", bucket, dest_bucket=spec.resolved_dest_bucket, failover=record)
+                continue
             try:
                 result = clone_configuration(aws, spec)
             except DRError as error:
