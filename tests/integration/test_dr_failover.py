@@ -113,10 +113,13 @@ def test_failover_with_the_source_region_down_is_dr_side_only_idempotent_and_che
     assert json.loads(dr.get_bucket_policy(Bucket=dest)["Policy"])["Statement"][0]["Sid"] == "AppDrRoleWrites"
     assert result["held_back"] == {"policy": "applied"}
 
+    # Rerun, the fleet selected by the DR buckets' tags (read in the DR Region): nothing to change.
     count = len(localaws.recorded_calls())
-    again = run_playbook("playbooks/dr_failover.yml", extra_vars=_failover_vars(pair), env=through)
+    again = run_playbook("playbooks/dr_failover.yml", extra_vars={"dr_dest_region": DR_REGION,
+                                                                "dr_failover_dest_tags": {"app": pair}}, env=through)
     assert again.rc == 0, again
-    assert again.task_results("Fail each pair over")[0]["changed"] is False
+    [rerun] = again.task_results("Fail each pair over")
+    assert rerun["changed"] is False and [item["source_bucket"] for item in rerun["results"]] == [pair], rerun
     assert _writes_since(localaws, count) == []
     assert _tags(dr, dest)["s3dr:failover-at"] == tags["s3dr:failover-at"]  # the record is the first failover's
 

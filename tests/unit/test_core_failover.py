@@ -1,0 +1,103 @@
+"""The failover core in-process: the one MRAP hook (with and without the mrap module), tag values, held-back
+settings documents, and a failover that is refused before any write."""
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import boto3
+import pytest
+
+from plugins.module_utils.core import failover as core
+from plugins.module_utils.core.clients import boto3_clients
+from plugins.module_utils.core.errors import DRError
+
+MRAP_MODULE = "plugins.module_utils.core.mrap"
+DR_REGION = "eu-central-1"
+
+
+def _no_calls(service, region):
+    raise AssertionError(f"no AWS call expected, got {service} in {region}")
+
+
+def test_without_mrap_support_a_pair_has_no_mrap_and_nothing_is_called(monkeypatch):
+    monkeypatch.setitem(sys.modules, MRAP_MODULE, None)  # what an ImportError looks like
+    spec = core.FailoverSpec(source_bucket="app", dest_region=DR_REGION)
+    assert core.route_mrap(_no_calls, spec, "app-dr", check_mode=False) == {
+        "mrap": None, "changed": False, "supported": False}
+
+
+def test_with_mrap_support_the_pair_mrap_is_routed_to_the_active_bucket(monkeypatch):
+    calls = []
+    fake = types.ModuleType(MRAP_MODULE)
+    fake.find_pair_mrap = lambda clients, account, source, dest: calls.append(("find", account, source, dest)) or {
+        "Name": "app-mrap"}
+    fake.route_to = lambda clients, account, mrap, active, check_mode=False: calls.append(
+        ("route", mrap["Name"], active, check_mode)) or True
+    monkeypatch.setitem(sys.modules, MRAP_MODULE, fake)
+
+    class Sts:
+        def get_caller_identity(self):
+            return {"Account": "123456789012"}
+
+    def clients(service, region):
+        assert (service, region) == ("sts", DR_REGION)  # the DR Region only
+        return Sts()
+
+    spec = core.FailoverSpec(source_bucket="app", dest_region=DR_REGION)
+    assert core.route_mrap(clients, spec, "app-dr", check_mode=True) == {
+        "mrap": "app-mrap", "changed": True, "supported": True}
+    assert calls == [("find", "123456789012", "app", "app-dr"), ("route", "app-mrap", "app-dr", True)]
+
+
+def test_tag_values_keep_what_s3_allows():
+    assert core.tag_value("INC-42 (outage) @ us-east-1/az1!") == "INC-42 _outage_ @ us-east-1/az1_"
+    assert len(core.tag_value("x" * 300)) == 256
+
+
+def test_failover_record_only_while_failed_over():
+    assert core.failover_record(None) is None
+    assert core.failover_record({core.STATE_TAG: "something-else"}) is None
+    assert core.failover_record({core.STATE_TAG: core.FAILED_OVER, core.AT_TAG: "2026-12-02T11:00:00Z"})["at"] == (
+        "2026-12-02T11:00:00Z")
+
+
+@pytest.fixture
+def dr(moto_in_process):
+    clients = boto3_clients(boto3.session.Session())
+    s3 = clients("s3", DR_REGION)
+    s3.create_bucket(Bucket="app-dr", CreateBucketConfiguration={"LocationConstraint": DR_REGION})
+    s3.put_bucket_versioning(Bucket="app-dr", VersioningConfiguration={"Status": "Enabled"})
+    yield clients
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (b"not json", "are not a JSON object"),
+    (json.dumps({"lifecycle": {}}).encode(), "name lifecycle; held-back settings are one of policy, cors"),
+])
+def test_an_invalid_held_back_document_makes_the_pair_not_ready(dr, document, message):
+    dr("s3", DR_REGION).put_object(Bucket="app-dr", Key=core.HELD_BACK_KEY, Body=document)
+    readiness = core.dr_readiness(dr, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION))
+    assert readiness["ready"] is False
+    assert any(message in reason for reason in readiness["reasons"]), readiness["reasons"]
+
+
+def test_a_refused_failover_writes_nothing(dr):
+    s3 = dr("s3", DR_REGION)
+    s3.put_object(Bucket="app-dr", Key="data/1.txt", Body=b"copied, not replicated")  # no REPLICA evidence
+    with pytest.raises(DRError, match="refused, the DR bucket is not ready: no replica among the newest 1 object"):
+        core.failover(dr, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION))
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_bucket_tagging(Bucket="app-dr")
+
+
+def test_a_passing_drill_stands_in_for_replica_evidence_and_a_failing_one_refuses(dr):
+    dr("s3", DR_REGION).put_object(Bucket="app-dr", Key="data/1.txt", Body=b"x")
+    passed = core.dr_readiness(dr, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION,
+                                                     drill_report={"verdict": "PASS", "drift": {"categories": {
+                                                         "cors": {"status": "drifted"}}}}))
+    assert passed["ready"] is True and passed["facts"]["drift"] == {"cors": "drifted"}
+    failed = core.dr_readiness(dr, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION,
+                                                     drill_report={"verdict": "FAIL", "reasons": ["RPO 20 s"]}))
+    assert "the last drill of the pair failed: RPO 20 s" in failed["reasons"]
