@@ -372,7 +372,11 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
     result.data = {"source_bucket": source, "source_region": source_region, "dest_bucket": dest,
                    "dest_region": dest_region, "failover": record, "copied_back": None, "verified": None}
     if record is not None:
-        _merge(result, apply_crr(clients, reverse, check_mode))
+        reversed_replication = apply_crr(clients, reverse, check_mode)
+        # The source bucket is the reverse rule's destination only for a while: its baseline is not a DR bucket's.
+        reversed_replication.warnings = [warning for warning in reversed_replication.warnings
+                                         if not warning.startswith(f"DR bucket {source} ")]
+        _merge(result, reversed_replication)
         failover_at = datetime.strptime(record["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) \
             if record.get("at") else None
         written = _written_since(dest_s3, dest, failover_at, _reserved_prefix(spec))
