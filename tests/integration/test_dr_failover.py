@@ -115,8 +115,8 @@ def test_failover_with_the_source_region_down_is_dr_side_only_idempotent_and_che
 
     # Rerun, the fleet selected by the DR buckets' tags (read in the DR Region): nothing to change.
     count = len(localaws.recorded_calls())
-    again = run_playbook("playbooks/dr_failover.yml", extra_vars={"dr_dest_region": DR_REGION,
-                                                                "dr_failover_dest_tags": {"app": pair}}, env=through)
+    by_tags = {"dr_dest_region": DR_REGION, "dr_failover_dest_tags": {"app": pair}}
+    again = run_playbook("playbooks/dr_failover.yml", extra_vars=by_tags, env=through)
     assert again.rc == 0, again
     [rerun] = again.task_results("Fail each pair over")
     assert rerun["changed"] is False and [item["source_bucket"] for item in rerun["results"]] == [pair], rerun
