@@ -74,7 +74,7 @@ def dr(moto_in_process):
 
 @pytest.mark.parametrize(("document", "message"), [
     (b"not json", "are not a JSON object"),
-    (json.dumps({"lifecycle": {}}).encode(), "name lifecycle; held-back settings are one of policy, cors"),
+    (json.dumps({"lifecycle": {}}).encode(), "name lifecycle; held-back settings are one of public-access-block, policy, cors"),
 ])
 def test_an_invalid_held_back_document_makes_the_pair_not_ready(dr, document, message):
     dr("s3", DR_REGION).put_object(Bucket="app-dr", Key=core.HELD_BACK_KEY, Body=document)

@@ -16,7 +16,7 @@ Multi-Region Access Point control plane when the pair has one): it never needs t
 3. The held-back settings: application-facing settings the DR bucket must not have while it is
    passive (e.g. a bucket policy that grants the application's DR role write access), stored by the
    user as a JSON document in the DR bucket itself (``held_back_key``, default ``_s3dr/held-back.json``):
-   ``{"policy": {...}, "cors": {"CORSRules": [...]}}``, one entry per category of ``HELD_BACK_CATEGORIES``,
+   ``{"policy": {...}, "cors": [...]}``, one entry per category of ``HELD_BACK_CATEGORIES``,
    each value as the category reads it (the S3 API shape). Only a failover applies it.
 4. Multi-Region Access Point routes to the DR bucket, when the pair has an MRAP (``route_mrap``).
 
@@ -54,7 +54,7 @@ FAILBACK_AT_TAG = "s3dr:failback-at"
 FAILED_OVER = "failed-over"
 HELD_BACK_KEY = "_s3dr/held-back.json"
 # Settings an application depends on and that a passive DR bucket may need to hold back until a failover.
-HELD_BACK_CATEGORIES = ("policy", "cors", "website", "public-access-block")
+HELD_BACK_CATEGORIES = ("public-access-block", "policy", "cors", "website")  # in the order they are applied
 REVERSE_RULE_ID = "dr-failback"
 REPLICA_EVIDENCE_HEADS = 5  # newest objects read (HeadObject) for their replication status
 TAG_VALUE_MAX = 256
@@ -161,7 +161,7 @@ def read_held_back(s3, bucket: str, key: str) -> dict[str, Any] | None:
         document = None
     if not isinstance(document, dict):
         raise DRError(f"The held-back settings s3://{bucket}/{key} are not a JSON object; write one like "
-                      '{"policy": {...}, "cors": {"CORSRules": [...]}}.', bucket=bucket)
+                      '{"policy": {...}, "cors": [...]}.', bucket=bucket)
     unknown = sorted(set(document) - set(HELD_BACK_CATEGORIES))
     if unknown:
         raise DRError(f"The held-back settings s3://{bucket}/{key} name {', '.join(unknown)}; held-back settings "
@@ -171,7 +171,7 @@ def read_held_back(s3, bucket: str, key: str) -> dict[str, Any] | None:
 
 def _apply_held_back(s3, bucket: str, document: dict[str, Any], result: Result, check_mode: bool) -> dict[str, str]:
     applied = {}
-    for name in HELD_BACK_CATEGORIES:  # registry order matters less here: public access block before policy
+    for name in HELD_BACK_CATEGORIES:  # public access block first: it may be what lets a policy in
         if name not in document:
             continue
         category = REGISTRY[name]

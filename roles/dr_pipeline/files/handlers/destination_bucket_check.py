@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pipeline_common import clients, confirmed_messages, json_setting, log_action, publish, setting
 from s3dr_core.clone import clone_configuration
-from s3dr_core.errors import DRError
+from s3dr_core.errors import DRError, error_code
 from s3dr_core.failover import failed_over
 from s3dr_core.specs import clone_spec
 
@@ -26,7 +26,14 @@ def handler(event, context):
         if message.action == "enable":
             spec = clone_spec(json_setting("CLONE_SPEC", None), strict=True, source_bucket=bucket,
                               dest_region=setting("DEST_REGION"))
-            record = failed_over(aws("s3", spec.dest_region), spec.resolved_dest_bucket)
+            try:
+                record = failed_over(aws("s3", spec.dest_region), spec.resolved_dest_bucket)
+            except Exception as error:  # e.g. a DR bucket of another account: its tags are not ours to read
+                if error_code(error) not in ("AccessDenied", "403"):
+                    raise
+                record = None
+                log_action("failover_state_unreadable", bucket, dest_bucket=spec.resolved_dest_bucket,
+                           error=str(error))
             if record:  # the self-heal must not fight a failover: dr_failback.yml resumes the pair
                 log_action("skipped_failed_over", bucket, dest_bucket=spec.resolved_dest_bucket, failover=record)
                 continue
