@@ -215,7 +215,9 @@ copied_back:
   returned: with O(state=failed_back)
   type: dict
 verified:
-  description: C(objects_checked) and the keys C(missing_or_different) in the source bucket after the copy back.
+  description: C(objects_checked) and the keys C(missing_or_different) in the source bucket after the copy back
+    (any makes the failback fail, the pair staying failed over); C(both_sides) compares the two listings by key
+    (C(only_in_dr), C(only_in_source) - reported as a warning, C(in_both), C(truncated) at O(max_keys)).
   returned: with O(state=failed_back), not in check mode
   type: dict
 actions:

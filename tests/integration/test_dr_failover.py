@@ -178,6 +178,7 @@ def test_failback_copies_back_what_dr_received_and_resumes(localaws, pair, run_p
     assert run.rc == 0, run
     [result] = run.task_results("Fail each pair back")[0]["results"]
     assert result["copied_back"]["objects_copied"] >= 1 and result["verified"]["missing_or_different"] == [], result
+    assert result["verified"]["both_sides"]["only_in_dr"] == [] and result["verified"]["both_sides"]["in_both"] >= 3
     body = source_s3.get_object(Bucket=pair, Key="data/written-in-dr.txt")["Body"].read()
     assert body == b"written during the failover"
     assert not source_s3.list_objects_v2(Bucket=pair, Prefix="_s3dr/").get("Contents")  # never copied back

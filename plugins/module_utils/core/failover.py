@@ -396,7 +396,14 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                           "over; fix that and run again.", region=dest_region)
         if not check_mode:
             missing = [item["Key"] for item in written if not _same_object(source_s3, source, item)]
-            result.data["verified"] = {"objects_checked": len(written), "missing_or_different": missing}
+            result.data["verified"] = {"objects_checked": len(written), "missing_or_different": missing,
+                                       "both_sides": _both_sides(dest_s3, dest, source_s3, source, spec)}
+            only_in_source = result.data["verified"]["both_sides"]["only_in_source"]
+            if only_in_source:
+                result.warnings.append(
+                    f"{source}: {len(only_in_source)} object(s) are in the source bucket but not in {dest} (written "
+                    f"before the outage and never replicated, e.g. {only_in_source[:3]}); copy them with "
+                    "resilience.s3_dr.s3_crr_backfill once the pair is back.")
             if missing:
                 raise DRError(f"{len(missing)} object(s) written in {dest} during the failover are not the same in "
                               f"{source}: {missing[:MISMATCHES_SHOWN]}. The pair stays failed over; run again.",
@@ -428,6 +435,21 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                                    f"{copied['written_in_dr']}, copied back: {copied['objects_copied']}, "
                                    f"verified in the source: {verified['objects_checked'] if verified else 'not in check mode'}")
         + f"; reverse replication {'kept (two-way)' if spec.two_way else 'removed'}; {len(result.actions)} write(s)")
+
+
+def _both_sides(dest_s3, dest: str, source_s3, source: str, spec: FailoverSpec) -> dict[str, Any]:
+    """The two listings compared by key (at most ``max_keys`` keys each, the reserved prefix left out)."""
+    reserved = _reserved_prefix(spec)
+
+    def keys(s3, bucket):
+        listing = s3.list_objects_v2(Bucket=bucket, MaxKeys=spec.max_keys)
+        return ({item["Key"] for item in listing.get("Contents", []) if not item["Key"].startswith(reserved)},
+                bool(listing.get("IsTruncated")))
+
+    (in_dr, dr_truncated), (in_source, source_truncated) = keys(dest_s3, dest), keys(source_s3, source)
+    return {"only_in_dr": sorted(in_dr - in_source)[:MISMATCHES_SHOWN],
+            "only_in_source": sorted(in_source - in_dr)[:MISMATCHES_SHOWN],
+            "in_both": len(in_dr & in_source), "truncated": dr_truncated or source_truncated}
 
 
 def _has_rule(s3, bucket: str, rule_id: str) -> bool:
