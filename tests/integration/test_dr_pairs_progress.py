@@ -3,11 +3,14 @@ the task runs, in the order the buckets finish; the task result as without it; c
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import yaml
 
-from conftest import other_account_client
+from conftest import ANSIBLE_PLAYBOOK, REPO_ROOT, other_account_client
 from tests.integration.test_awx_runs import awx_job, execution_environment  # noqa: F401 - fixtures used below
 from tests.integration.test_dr_pairs import DR_REGION, PAIR_TASK, SOURCE_REGION, new_buckets, playbook_vars, replicated
 
@@ -21,7 +24,24 @@ def progress_lines(output: str) -> list[tuple[int, int, str, str]]:
             for match in map(PROGRESS.match, output.splitlines()) if match]
 
 
-def test_one_line_per_bucket_before_the_task_result_in_completion_order(run_playbook, aws_client, localaws, tmp_path):
+def stream_playbook(localaws, tmp_path, extra_vars: dict, report: Path) -> tuple[int, str, list[int]]:
+    """dr_buckets.yml with the human stdout callback, its output read as it comes: (rc, output, for each progress
+    line the number of lines the report had when the line was read)."""
+    vars_file = tmp_path / "extra-vars.json"
+    vars_file.write_text(json.dumps(extra_vars))
+    env = {**os.environ, **localaws.env, **HUMAN_OUTPUT, "ANSIBLE_NOCOLOR": "1"}
+    output, report_sizes = [], []
+    with subprocess.Popen([ANSIBLE_PLAYBOOK, "playbooks/dr_buckets.yml", "-e", f"@{vars_file}"], cwd=REPO_ROOT,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+            if PROGRESS.match(line):
+                report_sizes.append(len(report.read_text().splitlines()))
+        rc = process.wait(timeout=900)
+    return rc, "\n".join(output), report_sizes
+
+
+def test_one_line_per_bucket_while_the_task_runs_in_completion_order(aws_client, localaws, tmp_path):
     buckets = new_buckets(aws_client, 5)
     failing = buckets[2]
     # the clone step fails: the DR bucket name belongs to another account
@@ -30,12 +50,13 @@ def test_one_line_per_bucket_before_the_task_result_in_completion_order(run_play
     report = tmp_path / "report.jsonl"
     report.write_text('{"source_bucket": "from-a-previous-run", "failed": false, "fleet_size": 1}\n')
 
-    run = run_playbook("playbooks/dr_buckets.yml", env=HUMAN_OUTPUT, extra_vars=playbook_vars(
-        dr_buckets=buckets, dr_concurrency="2", dr_report_path=str(report)))
+    rc, output, report_size_when_shown = stream_playbook(localaws, tmp_path, playbook_vars(
+        dr_buckets=buckets, dr_concurrency="2", dr_report_path=str(report)), report)
 
-    output = run.report["raw"]
-    assert run.rc == 2, output
+    assert rc == 2, output
     lines = progress_lines(output)
+    # shown while the task runs: when the first line came out, buckets were still being worked on
+    assert report_size_when_shown[0] < 5, (report_size_when_shown, output)
     completed = [json.loads(line) for line in report.read_text().splitlines()]
     # one line per bucket, numbered, in the order the module finished them (the report's order), none stale
     assert [(count, total, name) for count, total, name, _text in lines] == [
