@@ -6,7 +6,8 @@ The module writes one JSON line per bucket to its report as soon as the bucket i
 connection that file is on the controller: the module runs in a thread of this worker while the worker follows the
 report and displays each new line once. Without a report path (and without become) the module gets a private
 temporary report, removed afterwards and left out of the result. With another connection (the report is on the
-target), or with ``async``, the module runs as the ``normal`` action runs it: same result, no progress lines.
+target), with ``async``, or for one ``source_bucket``, the module runs as the ``normal`` action runs it: same result,
+no progress lines.
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ class ActionModule(ActionBase):
         wrap_async = self._task.async_val and not self._connection.has_native_async
         module_args = dict(self._task.args)
         follower, temp_report = None, None
-        if wrap_async or self._connection.transport != "local":
+        if module_args.get("source_bucket"):
+            pass  # one bucket: its task result is its progress
+        elif wrap_async or self._connection.transport != "local":
             display.vv("s3_dr_pairs: no progress lines (they need a local connection and no async)")
         elif module_args.get("report_path"):
             follower = ReportFollower(os.path.expanduser(os.path.expandvars(module_args["report_path"])))

@@ -79,9 +79,9 @@ notes:
   - "Progress - with a local connection (C(hosts: localhost), C(connection: local), C(delegate_to: localhost)) the
     action plugin shows one line per bucket as soon as the bucket is done, for example
     C([37/200] app-data: changed (replication set up, 3 settings cloned, 12 objects copied)), or the step and the
-    error of a failed bucket. Under C(no_log) the lines name no bucket. With another connection, with C(async), or
-    with C(become) and no O(report_path) there are no progress lines (the report is on the target); the task
-    result is the same."
+    error of a failed bucket. Under C(no_log) the lines name no bucket. With another connection (the report is on
+    the target), with C(async), with C(become) and no O(report_path), or for one O(source_bucket) there are no
+    progress lines; the task result is the same."
   - "Permissions: those of M(resilience.s3_dr.s3_bucket_config_clone), M(resilience.s3_dr.s3_crr_enable)
     and M(resilience.s3_dr.s3_crr_backfill) together."
 extends_documentation_fragment:

@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ANSIBLE_PLAYBOOK, REPO_ROOT, other_account_client
@@ -41,6 +42,7 @@ def stream_playbook(localaws, tmp_path, extra_vars: dict, report: Path) -> tuple
     return rc, "\n".join(output), report_sizes
 
 
+@pytest.mark.core_matrix  # the action plugin runs inside ansible-core's worker: every claimed version
 def test_one_line_per_bucket_while_the_task_runs_in_completion_order(aws_client, localaws, tmp_path):
     buckets = new_buckets(aws_client, 5)
     failing = buckets[2]

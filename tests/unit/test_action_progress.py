@@ -53,7 +53,7 @@ def test_follower_skips_the_previous_report_and_holds_back_a_partial_line(tmp_pa
 
 
 def plugin(transport: str = "local", async_val: int = 0, become: bool = False, args: dict | None = None):
-    task = mock.MagicMock(async_val=async_val, check_mode=False, no_log=False, args=args or {"source_bucket": "a"})
+    task = mock.MagicMock(async_val=async_val, check_mode=False, no_log=False, args=args or {"sources": [{"source_bucket": "a"}]})
     connection = mock.MagicMock(transport=transport, has_native_async=False)
     connection._shell.tmpdir = None
     module = action.ActionModule(task, connection, mock.MagicMock(become=become), None, None)
@@ -62,7 +62,8 @@ def plugin(transport: str = "local", async_val: int = 0, become: bool = False, a
     return module
 
 
-@pytest.mark.parametrize("settings", [{"transport": "ssh"}, {"async_val": 60}, {"become": True}])
+@pytest.mark.parametrize("settings", [{"transport": "ssh"}, {"async_val": 60}, {"become": True},
+                                      {"args": {"source_bucket": "a"}}])
 def test_no_progress_runs_the_module_as_the_normal_action_does(settings):
     module = plugin(**settings)
     with mock.patch.object(action.display, "display") as shown:
@@ -88,7 +89,7 @@ def test_a_temporary_report_is_left_out_of_the_result(tmp_path, monkeypatch):
     with mock.patch.object(action.display, "display") as shown:
         result = module.run(task_vars={})
     assert given["report_path"].startswith(str(tmp_path))
-    assert result == {"changed": True, "invocation": {"module_args": {"source_bucket": "a", "report_path": None}}}
+    assert result == {"changed": True, "invocation": {"module_args": {"sources": [{"source_bucket": "a"}], "report_path": None}}}
     assert list(tmp_path.iterdir()) == []
     shown.assert_called_once()
     assert shown.call_args.args[0].startswith("[1/1] app-data: changed")
