@@ -154,9 +154,9 @@ class ActionModule(ActionBase):
         outcome: dict = {}
 
         def execute() -> None:
-            try:
+            try:  # whatever the module run raises is raised again in the worker's main thread, below
                 outcome["result"] = self._execute_module(module_args=module_args, task_vars=task_vars)
-            except BaseException as error:  # pylint: disable=broad-exception-caught - raised again below
+            except BaseException as error:  # pylint: disable=broad-exception-caught
                 outcome["error"] = error
 
         stdout_callback = str(C.config.get_config_value("DEFAULT_STDOUT_CALLBACK"))
