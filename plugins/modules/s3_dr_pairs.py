@@ -69,10 +69,19 @@ options:
   report_path:
     description:
       - A JSON Lines file that gets one line per bucket - C(source_bucket), C(dest_bucket), C(failed),
-        C(failed_step), C(msg), C(categories), C(actions), C(before), C(after), C(backfill).
+        C(failed_step), C(msg), C(categories), C(actions), C(before), C(after), C(backfill), and C(fleet_size)
+        (how many buckets the run selected).
       - Created with its directory when missing, replaced when it exists. Default is no report.
+      - Each line is written as soon as its bucket is done, so the file can be followed while the task runs. With
+        a local connection the task shows one progress line per bucket from it (see the notes).
     type: path
 notes:
+  - "Progress - with a local connection (C(hosts: localhost), C(connection: local), C(delegate_to: localhost)) the
+    action plugin shows one line per bucket as soon as the bucket is done, for example
+    C([37/200] app-data: changed (replication set up, 3 settings cloned, 12 objects copied)), or the step and the
+    error of a failed bucket. Under C(no_log) the lines name no bucket. With another connection (the report is on
+    the target), with C(async), with C(become) and no O(report_path), or for one O(source_bucket) there are no
+    progress lines; the task result is the same."
   - "Permissions: those of M(resilience.s3_dr.s3_bucket_config_clone), M(resilience.s3_dr.s3_crr_enable)
     and M(resilience.s3_dr.s3_crr_backfill) together."
 extends_documentation_fragment:
@@ -220,8 +229,9 @@ def main():
         if module._diff:
             diff["before"][record["source_bucket"]] = record.get("before", {})
             diff["after"][record["source_bucket"]] = record.get("after", {})
-        if report:
-            report.write(json.dumps(record, default=str, sort_keys=True) + "\n")
+        if report:  # flushed per bucket: the action plugin shows each line while the fleet runs
+            report.write(json.dumps(dict(record, fleet_size=len(selection)), default=str, sort_keys=True) + "\n")
+            report.flush()
 
     try:
         not_started = run_pairs(clients, plan, selection.items(), discovery, done, params["concurrency"],
