@@ -87,16 +87,16 @@ def fleet_return(module, outcomes: list[FleetOutcome]) -> None:
     results = []
     for outcome in outcomes:
         if outcome.result is not None and outcome.result.failure:  # done but for some parts: failed, with its result
-            results.append({**outcome.result.as_dict(), "failed": True, "msg": outcome.result.failure,
-                            "warnings": outcome.result.warnings})
+            results.append({**outcome.result.as_dict(), "failed": True, "msg": outcome.result.failure})
         elif outcome.result is not None:
-            results.append({**outcome.result.as_dict(), "failed": False, "warnings": outcome.result.warnings})
+            results.append({**outcome.result.as_dict(), "failed": False})
         else:
             results.append({"source_bucket": outcome.bucket, "failed": True, "changed": bool(outcome.done),
                             "msg": outcome.error, "steps_done": outcome.done or []})
     changed = any(item["changed"] for item in results)
     diff = {"before": {o.bucket: o.result.before for o in outcomes if o.result},
             "after": {o.bucket: o.result.after for o in outcomes if o.result}}
+    # Warnings go through module.warn only: a "warnings" key in each result is deprecated by ansible-core 2.19.
     for outcome in outcomes:
         for warning in (outcome.result.warnings if outcome.result else []):
             module.warn(warning)

@@ -93,8 +93,12 @@ def test_the_tarball_holds_the_collection_and_no_development_files(tarball):
     assert manifest(tarball)["dependencies"] == yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["dependencies"]
 
 
-def test_installed_dr_validate_runs_by_fqcn_outside_the_repository(tarball, tmp_path_factory, tmp_path, localaws, aws_client):
-    """dr_setup and dr_teardown run from the installed copy in tests/integration/test_awx_runs.py."""
+def test_installed_dr_buckets_and_dr_validate_run_by_fqcn_outside_the_repository(tarball, tmp_path_factory, tmp_path,
+                                                                                 localaws, aws_client):
+    """dr_setup and dr_teardown run from the installed copy in tests/integration/test_awx_runs.py.
+
+    Both reports go under the directory ansible-playbook runs in, never into the read-only collection.
+    """
     collections = tmp_path_factory.mktemp("collections")
     ansible_playbook = install_read_only(tarball, collections)
     assert sorted(path.name for path in collections.glob("ansible_collections/*/*")) == ["aws", "aws", "s3_dr"]
@@ -104,16 +108,28 @@ def test_installed_dr_validate_runs_by_fqcn_outside_the_repository(tarball, tmp_
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
     # PWD as a shell sets it; the default stdout callback (the JSON callback lives in ansible.posix, not installed here).
     env |= {**localaws.env, **installed_environment(collections), "ANSIBLE_NOCOLOR": "1", "PWD": str(tmp_path)}
-    validate = subprocess.run(
-        [str(ansible_playbook), "resilience.s3_dr.dr_validate", "-e", json.dumps({
-            "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_buckets": [bucket],
-            "ansible_python_interpreter": sys.executable})],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert validate.returncode == 2, validate.stdout[-3000:] + validate.stderr[-2000:]
-    assert f"Not DR-ready: {bucket}" in validate.stdout
+
+    def run(playbook: str, **extra_vars) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(ansible_playbook), f"resilience.s3_dr.{playbook}", "-e", json.dumps({
+                "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_buckets": [bucket],
+                "ansible_python_interpreter": sys.executable, **extra_vars})],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+    not_yet = run("dr_validate")
+    assert not_yet.returncode == 2, not_yet.stdout[-3000:] + not_yet.stderr[-2000:]
+    assert f"Not DR-ready: {bucket}" in not_yet.stdout
+
+    made = run("dr_buckets", dr_backfill="false")
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-2000:]
+    pairs = [json.loads(line) for line in (tmp_path / "artifacts" / "dr_buckets.jsonl").read_text().splitlines()]
+    assert [(pair["source_bucket"], pair["failed"]) for pair in pairs] == [(bucket, False)]
+
+    ready = run("dr_validate")
+    assert ready.returncode == 0, ready.stdout[-3000:] + ready.stderr[-2000:]
     report = json.loads((tmp_path / "dr_validate_report.json").read_text())
-    assert [(item["source_bucket"], item["dr_ready"]) for item in report] == [(bucket, False)]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["dr_validate_report.json"]
+    assert [(item["source_bucket"], item["dr_ready"]) for item in report] == [(bucket, True)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["artifacts", "dr_validate_report.json"]
 
 
 def test_galaxy_importer_accepts_the_tarball(tarball, tmp_path):
