@@ -45,6 +45,8 @@ def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, r
     assert run.rc == 0, run
     source_side = run.task_results(SOURCE_TASK)[0]
     role_arn = source_side["role_arn"]
+    assert any(f"DR bucket {dest} belongs to account {OTHER_ACCOUNT_ID}" in warning and "s3_crr_dest_access" in warning
+               for warning in source_side["warnings"]), source_side
     rule = source_side["replication_configuration"]["Rules"][0]
     assert rule["Destination"]["Account"] == OTHER_ACCOUNT_ID
     assert rule["Destination"]["AccessControlTranslation"] == {"Owner": "Destination"}
