@@ -161,7 +161,7 @@ ARGUMENT_SPEC = dict(
     dest_region=dict(type="str", required=True),
     role_arn=dict(type="str", required=True),
     owner_override=dict(type="bool", default=False),
-    kms_key_arn=dict(type="str"),
+    kms_key_arn=dict(type="str", no_log=False),
     create_dest_bucket=dict(type="bool", default=True),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )

@@ -91,7 +91,7 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> N
     policy_after = with_statements(policy_before or (buckets.with_tls_only_statement(None, bucket)
                                                      if present and not exists else None), wanted, sids)
     if exists or present:
-        _put_policy(s3, bucket, policy_before, policy_after, role, result, problems, check_mode)
+        _put_policy(s3, bucket, policy_before, policy_after, wanted, role, result, problems, check_mode)
 
     key_before = key_after = None
     if spec.kms_key_arn:
@@ -102,7 +102,7 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> N
         if canonical_policy(key_before) != canonical_policy(key_after):
             if present:
                 problems.append(f"the key policy of {spec.kms_key_arn} does not let role {role} encrypt "
-                                       "replicas through S3 (kms:Encrypt, kms:GenerateDataKey, kms:Decrypt)")
+                                "replicas through S3 (kms:Encrypt, kms:GenerateDataKey, kms:Decrypt)")
             result.write(f"{'add' if present else 'remove'} statement {dr_access_sid(role, 'Key')} "
                          f"{'to' if present else 'from'} the key policy of {spec.kms_key_arn}",
                          lambda: kms.put_key_policy(KeyId=spec.kms_key_arn, PolicyName="default",
@@ -115,25 +115,22 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> N
                    "bucket_policy": result.after["bucket_policy"], "problems": problems}
 
 
-def _put_policy(s3, bucket: str, before: dict[str, Any] | None, after: dict[str, Any], role: str, result: Result,
-                problems: list[str], check_mode: bool) -> None:
+def _put_policy(s3, bucket: str, before: dict[str, Any] | None, after: dict[str, Any], wanted: list[dict[str, Any]],
+                role: str, result: Result, problems: list[str], check_mode: bool) -> None:
     if canonical_policy(before) == canonical_policy(after):
         return
     if after["Statement"]:
-        missing = [statement["Sid"] for statement in after["Statement"]
-                   if statement.get("Sid", "").startswith("S3DrReplicas") and statement not in (before or {}).get("Statement", [])]
+        present = {canonical_policy(statement) for statement in with_statements(before, [], [])["Statement"]}
+        missing = [statement for statement in wanted if canonical_policy(statement) not in present]
         if missing:
             problems.append(f"the bucket policy of {bucket} does not allow role {role} "
-                                   f"{', '.join(_actions(after, missing))} (statements {', '.join(missing)})")
+                            f"{', '.join(action for statement in missing for action in statement['Action'])} "
+                            f"(statements {', '.join(statement['Sid'] for statement in missing)})")
         result.write(f"put bucket policy on {bucket} (replication statements for {role})",
                      lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(after)), check_mode)
     else:
         result.write(f"delete bucket policy of {bucket} (its only statements were for {role})",
                      lambda: s3.delete_bucket_policy(Bucket=bucket), check_mode)
-
-
-def _actions(policy: dict[str, Any], sids: list[str]) -> list[str]:
-    return [action for statement in policy["Statement"] if statement.get("Sid") in sids for action in statement["Action"]]
 
 
 def _bucket_policy(s3, bucket: str) -> dict[str, Any] | None:

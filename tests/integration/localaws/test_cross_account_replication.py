@@ -13,8 +13,10 @@ DEFAULT_OWNER = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06
 OWNER_OVERRIDE = {"AccessControlTranslation": {"Owner": "Destination"}}
 
 
-def dest_policy(bucket: str, principal: str = ROLE, actions=("s3:ReplicateObject", "s3:ReplicateDelete",
-                                                                 "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner")) -> str:
+ALL_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner")
+
+
+def dest_policy(bucket: str, principal: str = ROLE, actions=ALL_ACTIONS) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "ReplicasFromSourceAccount", "Effect": "Allow", "Principal": {"AWS": principal},
          "Action": list(actions), "Resource": f"arn:aws:s3:::{bucket}/*"}]})
