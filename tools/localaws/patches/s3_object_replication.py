@@ -200,15 +200,17 @@ def replicate_object(source_backend, key, rules: list[dict]) -> None:
     key.replication_status = "FAILED" if "FAILED" in statuses else "COMPLETED"
 
 
-def replicate_delete_marker(source_bucket, marker, rules: list[dict]) -> None:
+def replicate_delete_marker(marker, rules: list[dict]) -> None:
     from moto.s3.models import FakeDeleteMarker
 
+    source_backend = _backend_of(marker.key.bucket_name)
+    source_bucket = source_backend.buckets[marker.key.bucket_name] if source_backend else None
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
         if destination is None:
             continue
         bucket = destination[1]
-        if refusal(source_bucket, rule, bucket, marker.name, ["s3:ReplicateDelete"]):
+        if source_bucket is None or refusal(source_bucket, rule, bucket, marker.name, ["s3:ReplicateDelete"]):
             continue
         if _version_in(bucket, marker.name, marker.version_id) is None:
             replica = FakeDeleteMarker(key=marker.key)
@@ -268,7 +270,7 @@ def dispatch(writes: list[tuple[str, object, object]]) -> None:
         elif kind == "marker":
             rules = winning_rules(configuration, item.name, None)
             if rules:
-                _after(delay_seconds(), replicate_delete_marker, bucket, item, rules)
+                _after(delay_seconds(), replicate_delete_marker, item, rules)
         elif kind == "tags":
             status = getattr(item, "replication_status", None)
             if status not in ("COMPLETED", "REPLICA"):
