@@ -57,8 +57,10 @@ def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, r
     assert dr_s3.list_object_versions(Bucket=dest).get("Versions") is None
 
     # The DR side's validation, in check mode: what to fix, and nothing written.
+    localaws.start_recording()
     run = run_playbook(PLAYBOOK, extra_vars=extra_vars, check=True)
     assert run.rc == 0, run
+    assert [call for call in localaws.recorded_calls() if call.is_write and call.service != "sts"] == []
     problems = run.task_results(DR_TASK)[0]["problems"]
     assert any(f"the bucket policy of {dest} does not allow role {role_arn} s3:ReplicateObject" in problem
                and "s3:ObjectOwnerOverrideToBucketOwner" in problem for problem in problems), problems
@@ -92,8 +94,11 @@ def test_without_the_dr_accounts_credentials_the_dr_play_refuses(localaws, run_p
     source = f"xacct-{uuid.uuid4().hex[:10]}"
     client_for(localaws, "s3", SOURCE_REGION).create_bucket(
         Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    localaws.start_recording()
     run = run_playbook(PLAYBOOK, extra_vars={"dr_source_bucket": source, "dr_dest_region": DR_REGION,
                                              "dr_account_id": OTHER_ACCOUNT_ID})
     assert run.rc != 0
-    assert any("is of this account (123456789012)" in failure and "DR account's credentials" in failure
+    assert any(f"DR bucket {source}-dr: role_arn arn:aws:iam::123456789012:role/service-role/s3-crr-{source} is of "
+               "this account (123456789012)" in failure and "DR account's credentials" in failure
                for failure in run.failures), run
+    assert [call for call in localaws.recorded_calls() if call.bucket == f"{source}-dr"] == []  # not even read
