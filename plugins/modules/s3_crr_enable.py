@@ -58,7 +58,9 @@ options:
     description:
       - The account that owns the DR bucket, when it is not this account. The DR bucket is then not
         created, inspected or versioned by this module; that account must do it and allow this
-        account's replication role in its bucket policy.
+        account's replication role in its bucket policy - with its own credentials, by
+        M(resilience.s3_dr.s3_crr_dest_access) (see C(playbooks/cross_account_dr.yml)). When the
+        replication configuration is written, a warning says so.
       - The default of O(rules[].dest_account) for every rule.
       - A 12-digit account id.
     type: str

@@ -217,6 +217,11 @@ def test_cross_account_rules_get_a_boundary_naming_that_account(aws):
                        check_mode=True)
     assert "create IAM policy s3dr-replication-role-boundary-210987654321 (permissions boundary of replication " \
            "roles)" in result.actions
+    # This account cannot write the DR account's side: the result says who must, with what.
+    assert any(warning.startswith("DR bucket src-dr belongs to account 210987654321: until that account's bucket policy")
+               and "run resilience.s3_dr.s3_crr_dest_access (dest_bucket: src-dr, dest_region: us-west-2, role_arn: "
+                   "arn:aws:iam::123456789012:role/service-role/s3-crr-src, owner_override: false)" in warning
+               for warning in result.warnings), result.warnings
 
 
 def test_fleet_threads_create_the_boundary_once(aws):

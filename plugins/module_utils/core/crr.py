@@ -224,6 +224,8 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
             result.warnings.append(f"Bucket {source}: legacy (V1) replication rules {', '.join(upgraded)} were "
                                    "rewritten as equivalent V2 rules, because S3 does not allow mixing the two.")
         result.record(f"put replication configuration on {source} ({len(merged)} rule(s) -> {dest})")
+        if dest_in_other_account:
+            result.warnings.append(_dest_account_reminder(spec, dest, dest_account, role_arn))
         if not check_mode:
             versioning_enabled_now = any(action.startswith("enable versioning on ") or action.startswith("create DR bucket ")
                                          for action in result.actions)
@@ -243,6 +245,16 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         "source_bucket": source, "source_region": source_region, "dest_bucket": dest, "dest_region": spec.dest_region,
         "role_arn": role_arn, "replication_configuration": after_configuration,
     }
+
+
+def _dest_account_reminder(spec: CrrSpec, dest: str, dest_account: str, role_arn: str) -> str:
+    """What the DR account must do before anything replicates into its bucket (this account cannot do it)."""
+    override = any(rule["owner_override"] for rule in spec.resolved_rules)
+    return (f"DR bucket {dest} belongs to account {dest_account}: until that account's bucket policy (and the key policy "
+            f"of a replica KMS key) allows role {role_arn}, S3 marks every replicated version FAILED. With that "
+            f"account's credentials run resilience.s3_dr.s3_crr_dest_access (dest_bucket: {dest}, dest_region: "
+            f"{spec.dest_region}, role_arn: {role_arn}, owner_override: {str(override).lower()}); in check mode it says "
+            "what is missing.")
 
 
 def _versioning(known: dict[str, Any], s3, bucket: str) -> str:

@@ -150,3 +150,47 @@ def _canonical(value: Any, key: str = "") -> Any:
             return items[0]  # "Action": ["x"] means "Action": "x"
         return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
     return value
+
+
+# What a DR (vault) account grants the source account's replication role on its DR bucket ("Configuring
+# replication when the source and destination buckets are owned by different accounts", S3 User Guide,
+# replication-walkthrough-2): writing replicas, delete markers and tags; changing the replica owner when the
+# rules ask for it; reading the bucket's versioning, which S3 checks before it replicates.
+DR_BUCKET_OBJECT_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags")
+DR_BUCKET_BUCKET_ACTIONS = ("s3:GetBucketVersioning", "s3:ListBucket")
+# What the replication role does with a replica key of the DR account (the role policy's EncryptReplicas).
+DR_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+def dr_access_sid(role_arn: str, part: str) -> str:
+    """The Sid of a statement granting ``role_arn`` replication into the DR account: one per role and part, so
+    several source accounts or roles can share a DR bucket and each run touches only its own statements."""
+    account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+    return "S3DrReplicas" + part + account + "".join(char for char in name.title() if char.isalnum())[:40]
+
+
+def dr_bucket_statements(dest_bucket: str, role_arn: str, owner_override: bool = False) -> list[dict[str, Any]]:
+    """The DR bucket policy statements letting another account's replication role replicate into it."""
+    arn = bucket_arn(dest_bucket).replace("arn:aws:", f"arn:{arn_partition(role_arn)}:", 1)
+    objects = list(DR_BUCKET_OBJECT_ACTIONS) + (["s3:ObjectOwnerOverrideToBucketOwner"] if owner_override else [])
+    return [
+        {"Sid": dr_access_sid(role_arn, "Objects"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+         "Action": objects, "Resource": f"{arn}/*"},
+        {"Sid": dr_access_sid(role_arn, "Bucket"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+         "Action": list(DR_BUCKET_BUCKET_ACTIONS), "Resource": arn},
+    ]
+
+
+def dr_key_statement(role_arn: str, dest_region: str) -> dict[str, Any]:
+    """The key policy statement letting another account's replication role encrypt replicas, through S3 only."""
+    return {"Sid": dr_access_sid(role_arn, "Key"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+            "Action": list(DR_KEY_ACTIONS), "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{dest_region}.amazonaws.com"}}}
+
+
+def with_statements(policy: dict[str, Any] | None, statements: list[dict[str, Any]], sids: Iterable[str]) -> dict[str, Any]:
+    """``policy`` without its statements of ``sids``, plus ``statements`` (every other statement kept as it is)."""
+    drop, current = set(sids), (policy or {}).get("Statement", [])
+    kept = [statement for statement in ([current] if isinstance(current, dict) else current)
+            if statement.get("Sid") not in drop]
+    return {"Version": VERSION, **(policy or {}), "Statement": kept + list(statements)}

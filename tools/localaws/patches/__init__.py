@@ -42,6 +42,9 @@ PATCH_MODULES = (
     "cloudformation_stack_tags",
     "s3control_regional_access_points",
     "s3_object_replication",
+    "s3_object_owners",  # after it: registers the replica hook giving replicas their source's owner
+    "s3_replication_owner_override",  # after s3_object_owners: its hook runs last
+    "s3_replication_cross_account",
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",

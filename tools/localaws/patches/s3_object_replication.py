@@ -24,8 +24,10 @@ This patch follows the S3 User Guide (https://docs.aws.amazon.com/AmazonS3/lates
   COMPLETED, or FAILED (e.g. the destination bucket is missing or not versioned); the replica REPLICA.
 
 Latency: ``LOCALAWS_REPLICATION_DELAY_MS`` (default 100) milliseconds after the write, one worker
-in write order. Not modelled: the replication role's permissions, ``AccessControlTranslation``
-(owner override), Replication Time Control metrics, S3 Batch Replication.
+in write order. Not modelled here: the replication role's permissions, Replication Time Control
+metrics, S3 Batch Replication. Other patches plug in through ``DESTINATION_CHECKS`` (what S3 checks
+before it writes to a destination: ``s3_replication_cross_account``) and ``REPLICA_HOOKS`` (what a
+new replica carries besides the source's data: ``s3_object_owners``, ``s3_replication_owner_override``).
 """
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ DEFAULT_DELAY_MS = 100
 
 # One worker keeps replication in write order (a delete marker never overtakes its object).
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localaws-replication")
+# function(source_bucket, rule, dest_bucket, key_name, actions) -> why S3 may not write there, or None.
+# ``actions``: the replication actions the write needs (s3:ReplicateObject, s3:ReplicateDelete, ...).
+DESTINATION_CHECKS: list = []
+# function(source_key, replica, rule, dest_bucket): finishes a new replica before it is stored.
+REPLICA_HOOKS: list = []
 # What the current request wrote; replication is decided once the request is complete (metadata and
 # tags are set after moto's put_object returns).
 _request = threading.local()
@@ -135,6 +142,24 @@ def _versioned_destination(bucket_name: str):
     return (backend, bucket) if bucket.is_versioned else None
 
 
+def refusal(source_bucket, rule: dict, dest_bucket, key_name: str, actions: list[str]) -> str | None:
+    """Why S3 may not write this to the destination (the first check that refuses), or None."""
+    for check in DESTINATION_CHECKS:
+        reason = check(source_bucket, rule, dest_bucket, key_name, actions)
+        if reason:
+            print(f"localaws replication: {source_bucket.name}/{key_name} -> {dest_bucket.name}: {reason}", flush=True)
+            return reason
+    return None
+
+
+def object_actions(rule: dict, tags: dict[str, str]) -> list[str]:
+    """The permissions S3 needs on the destination to replicate an object version (replication-walkthrough-2)."""
+    actions = ["s3:ReplicateObject"] + (["s3:ReplicateTags"] if tags else [])
+    if (rule["Destination"].get("AccessControlTranslation") or {}).get("Owner") == "Destination":
+        actions.append("s3:ObjectOwnerOverrideToBucketOwner")
+    return actions
+
+
 def replicate_object(source_backend, key, rules: list[dict]) -> None:
     from moto.s3.models import FakeKey
 
@@ -148,6 +173,9 @@ def replicate_object(source_backend, key, rules: list[dict]) -> None:
             statuses.append("FAILED")
             continue
         backend, bucket = destination
+        if refusal(source_bucket, rule, bucket, key.name, object_actions(rule, _tags_of(source_backend, key))):
+            statuses.append("FAILED")
+            continue
         if _version_in(bucket, key.name, key.version_id) is None:
             replica_kms_key = ((rule["Destination"].get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID"))
             replica = FakeKey(
@@ -165,6 +193,8 @@ def replicate_object(source_backend, key, rules: list[dict]) -> None:
             replica.checksum_algorithm = key.checksum_algorithm
             replica.replication_status = "REPLICA"
             _set_tags(backend, replica, _tags_of(source_backend, key))
+            for hook in REPLICA_HOOKS:
+                hook(key, replica, rule, bucket)
             bucket.keys.setlist(key.name, bucket.keys.getlist(key.name, []) + [replica])
         statuses.append("COMPLETED")
     key.replication_status = "FAILED" if "FAILED" in statuses else "COMPLETED"
@@ -173,11 +203,15 @@ def replicate_object(source_backend, key, rules: list[dict]) -> None:
 def replicate_delete_marker(marker, rules: list[dict]) -> None:
     from moto.s3.models import FakeDeleteMarker
 
+    source_backend = _backend_of(marker.key.bucket_name)
+    source_bucket = source_backend.buckets[marker.key.bucket_name] if source_backend else None
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
         if destination is None:
             continue
         bucket = destination[1]
+        if source_bucket is None or refusal(source_bucket, rule, bucket, marker.name, ["s3:ReplicateDelete"]):
+            continue
         if _version_in(bucket, marker.name, marker.version_id) is None:
             replica = FakeDeleteMarker(key=marker.key)
             replica._version_id = marker.version_id
@@ -187,11 +221,14 @@ def replicate_delete_marker(marker, rules: list[dict]) -> None:
 def sync_tags(source_backend, key, rules: list[dict]) -> None:
     """A version's new tags reach the same version in each destination (replica modification sync)."""
     tags = _tags_of(source_backend, key)
+    source_bucket = source_backend.buckets.get(key.bucket_name)
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
-        if destination is None:
+        if destination is None or source_bucket is None:
             continue
         backend, bucket = destination
+        if refusal(source_bucket, rule, bucket, key.name, ["s3:ReplicateTags"]):
+            continue
         version = _version_in(bucket, key.name, key.version_id)
         if version is not None and not hasattr(version, "key"):  # a delete marker has no tags
             _set_tags(backend, version, tags)
