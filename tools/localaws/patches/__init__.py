@@ -41,6 +41,9 @@ PATCH_MODULES = (
     "s3_notification_destinations",
     "cloudformation_stack_tags",
     "s3control_regional_access_points",
+    "s3control_mrap_async",
+    "s3control_mrap_routes",  # after s3control_mrap_async: routes are read from the access points it makes
+    "s3_mrap_requests",
     "s3_object_replication",
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
