@@ -157,3 +157,20 @@ def test_bad_input_is_refused_before_any_call(localaws, run_playbook):
     assert "Multi-Region Access Point name 'Not_Valid' must be 3 to 50 lowercase letters" in result["msg"]
     assert "control_region 'eu-central-1' serves no Multi-Region Access Point routes" in result["msg"]
     assert localaws.recorded_calls() == []
+
+
+def test_playbooks_put_a_pair_behind_an_mrap_and_teardown_removes_it(run_playbook, aws_client, pair):
+    source, dest = pair
+    made = run_playbook("playbooks/dr_mrap.yml", extra_vars={"dr_buckets": source})
+    assert made.rc == 0 and made.recap["localhost"]["changed"] == 1, made
+    assert source in mraps(aws_client)
+    assert "dr-failback" in rules_of(aws_client, dest, DR_REGION)
+
+    gone = run_playbook("playbooks/dr_teardown.yml", extra_vars={
+        "dr_mrap_buckets": [source], "dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
+        "dr_pipeline_name_prefix": unique("td")[:12]})
+    assert gone.rc == 0, gone
+    assert gone.task_results("Remove the Multi-Region Access Points of the pairs in dr_mrap_buckets")[0]["changed"]
+    assert source not in mraps(aws_client)
+    with pytest.raises(ClientError):
+        aws_client("s3", DR_REGION).get_bucket_replication(Bucket=dest)
