@@ -174,3 +174,45 @@ def test_playbooks_put_a_pair_behind_an_mrap_and_teardown_removes_it(run_playboo
     assert source not in mraps(aws_client)
     with pytest.raises(ClientError):
         aws_client("s3", DR_REGION).get_bucket_replication(Bucket=dest)
+
+
+def test_core_finds_the_pair_mrap_and_routes_it_with_the_other_region_unreachable(localaws, run_playbook, aws_client,
+                                                                                  pair):
+    """What dr_failover / dr_failback call: find_pair_mrap, then route_to with the source Region down."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from plugins.module_utils.core.clients import boto3_clients
+    from plugins.module_utils.core.mrap import control_region_for, find_pair_mrap, route_to
+
+    source, dest = pair
+    assert find_pair_mrap(boto3_clients(), ACCOUNT, source, dest) is None
+    created = mrap(run_playbook, source_bucket=source)
+    assert not created.get("failed"), created
+    found = find_pair_mrap(boto3_clients(), ACCOUNT, source, dest)
+    assert {key: found[key] for key in ("name", "alias", "arn")} == {key: created[key] for key in ("name", "alias", "arn")}
+    assert found["routes"] == created["routes"]
+
+    healthy, asked = boto3_clients(), []
+
+    def source_region_down(service, region):
+        asked.append((service, region))
+        if region == SOURCE_REGION:
+            raise EndpointConnectionError(endpoint_url=f"https://{service}.{region}.amazonaws.com")
+        return healthy(service, region)
+
+    # The DR bucket's Region (eu-central-1) serves no failover controls; the source's (eu-west-1) is down.
+    assert control_region_for(found, dest) == "us-east-1"
+    localaws.start_recording()
+    assert route_to(source_region_down, ACCOUNT, found, dest, check_mode=True) is True
+    assert writes(localaws) == []
+    assert route_to(source_region_down, ACCOUNT, found, dest) is True
+    assert route_to(source_region_down, ACCOUNT, found, dest) is False
+    assert {region for _service, region in asked} == {"us-east-1"}
+    submitted = writes(localaws)  # one SubmitMultiRegionAccessPointRoutes (PATCH .../routes), to us-east-1
+    assert [(call.method, call.region, call.operation.endswith("/routes")) for call in submitted] == [
+        ("PATCH", "us-east-1", True)], submitted
+    assert find_pair_mrap(healthy, ACCOUNT, source, dest)["routes"] == [
+        {"bucket": source, "region": SOURCE_REGION, "traffic_dial_percentage": 0},
+        {"bucket": dest, "region": DR_REGION, "traffic_dial_percentage": 100}]
+    with pytest.raises(Exception, match=f"Bucket not-in-it is not behind Multi-Region Access Point {source}"):
+        route_to(healthy, ACCOUNT, found, "not-in-it")
