@@ -68,8 +68,8 @@ def test_pair_behind_an_mrap_fails_over_and_back_with_two_way_replication(locala
         {"bucket": dest, "region": DR_REGION, "traffic_dial_percentage": 0}]
     assert created["diff"]["before"]["exists"] is False
     assert created["diff"]["after"]["routes"] == {source: 100, dest: 0}
-    routes = aws_client("s3control", "eu-west-1").get_multi_region_access_point_routes(AccountId=ACCOUNT,
-                                                                                      Mrap=created["arn"])["Routes"]
+    routes = aws_client("s3control", "eu-west-1").get_multi_region_access_point_routes(
+        AccountId=ACCOUNT, Mrap=created["arn"])["Routes"]
     assert {route["Bucket"]: route["TrafficDialPercentage"] for route in routes} == {source: 100, dest: 0}
     # Two-way replication with replica modification sync: the pair's rule and the reverse rule.
     forward, reverse = rules_of(aws_client, source, SOURCE_REGION), rules_of(aws_client, dest, DR_REGION)
@@ -118,8 +118,8 @@ def test_pair_behind_an_mrap_fails_over_and_back_with_two_way_replication(locala
     assert writes(localaws) == []
 
 
-def test_a_name_taken_by_an_mrap_over_other_buckets_fails_naming_it_and_writes_nothing(localaws, run_playbook,
-                                                                                      aws_client, pair):
+def test_a_name_taken_by_an_mrap_over_other_buckets_fails_naming_it_and_writes_nothing(
+        localaws, run_playbook, aws_client, pair):
     source, dest = pair
     other = unique("mro")
     aws_client("s3", SOURCE_REGION).create_bucket(Bucket=other, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
@@ -176,8 +176,8 @@ def test_playbooks_put_a_pair_behind_an_mrap_and_teardown_removes_it(run_playboo
         aws_client("s3", DR_REGION).get_bucket_replication(Bucket=dest)
 
 
-def test_core_finds_the_pair_mrap_and_routes_it_with_the_other_region_unreachable(localaws, run_playbook, aws_client,
-                                                                                  pair):
+def test_core_finds_the_pair_mrap_and_routes_it_with_the_other_region_unreachable(
+        localaws, run_playbook, aws_client, pair):
     """What dr_failover / dr_failback call: find_pair_mrap, then route_to with the source Region down."""
     from botocore.exceptions import EndpointConnectionError
 

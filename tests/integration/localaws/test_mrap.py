@@ -48,12 +48,16 @@ def test_create_and_delete_are_asynchronous_over_the_buckets_real_regions(aws_cl
 
 
 def test_without_patch_the_access_point_is_ready_at_once_with_every_bucket_in_us_east_1(localaws_without):
-    server = localaws_without("s3control_mrap_async")
-    other = lambda service, region="us-east-1": client_for(server, service, region)  # noqa: E731
-    buckets = (make_bucket(other("s3", REGION), "mrap-src", REGION), make_bucket(other("s3", DR_REGION), "mrap-dst",
-                                                                                DR_REGION))
+    other = clients_of(localaws_without("s3control_mrap_async"))
+    buckets = (make_bucket(other("s3", REGION), "mrap-src", REGION), make_bucket(other("s3", DR_REGION), "mrap-dst", DR_REGION))
     with pytest.raises(AssertionError):
         check_lifecycle(other, buckets)
+
+
+def clients_of(server):
+    def client(service: str, region: str = "us-east-1"):
+        return client_for(server, service, region)
+    return client
 
 
 def check_lifecycle(aws_client, pair) -> None:
@@ -142,10 +146,8 @@ def test_an_arn_naming_no_access_point_is_a_bad_request(aws_client):
 
 
 def test_without_patch_there_are_no_routes(localaws_without):
-    server = localaws_without("s3control_mrap_routes", "s3_mrap_requests")
-    other = lambda service, region="us-east-1": client_for(server, service, region)  # noqa: E731
-    source, dest = make_bucket(other("s3", REGION), "mrap-src", REGION), make_bucket(other("s3", DR_REGION), "mrap-dst",
-                                                                                    DR_REGION)
+    other = clients_of(localaws_without("s3control_mrap_routes", "s3_mrap_requests"))
+    source, dest = make_bucket(other("s3", REGION), "mrap-src", REGION), make_bucket(other("s3", DR_REGION), "mrap-dst", DR_REGION)
     _name, arn = create_mrap(other, source, dest)
     with pytest.raises(ClientError) as missing:
         other("s3control", "us-east-1").get_multi_region_access_point_routes(AccountId=ACCOUNT, Mrap=arn)
