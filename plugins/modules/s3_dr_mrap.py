@@ -17,9 +17,9 @@ description:
     A new access point is active-active until then, for the seconds between its creation and the route change.
   - Adds the two-way replication a failover needs (AWS recommends it for failover controls) - the pair's
     own rules (source to DR, O(rules)) and one reverse rule (DR to source, O(reverse_rule_id)), both with
-    replica modification sync, through the same code as M(resilience.s3_crr_enable), with least-privilege
+    replica modification sync, through the same code as M(resilience.s3_dr.s3_crr_enable), with least-privilege
     replication roles. Objects written to the DR bucket during a failover thus flow back to the source.
-  - Both buckets must exist (set the pair up with M(resilience.s3_crr_enable) first). The access point's
+  - Both buckets must exist (set the pair up with M(resilience.s3_dr.s3_crr_enable) first). The access point's
     buckets cannot be changed once it exists; an access point of the same name over other buckets is an
     error, never replaced.
   - Creating and deleting an access point is asynchronous in AWS (minutes); the module waits for the
@@ -38,7 +38,7 @@ options:
     required: true
   dest_bucket:
     description:
-      - The DR bucket. Default is O(source_bucket) followed by O(dest_suffix), as M(resilience.s3_crr_enable) names it.
+      - The DR bucket. Default is O(source_bucket) followed by O(dest_suffix), as M(resilience.s3_dr.s3_crr_enable) names it.
       - Its Region is discovered.
     type: str
   dest_suffix:
@@ -65,7 +65,7 @@ options:
     default: true
   rules:
     description:
-      - The pair's source-to-DR replication rules, as given to M(resilience.s3_crr_enable) (its O(rules)); each
+      - The pair's source-to-DR replication rules, as given to M(resilience.s3_dr.s3_crr_enable) (its O(rules)); each
         gets replica modification sync. Give the same rules, or the pair's rules are rewritten as given here.
       - Default is that module's default, one rule V(dr) for the whole bucket.
     type: list
@@ -129,7 +129,7 @@ options:
   role_arn:
     description:
       - A replication role you manage for the source-to-DR rules. Default is the managed role
-        M(resilience.s3_crr_enable) uses (C(s3-crr-<source bucket>)).
+        M(resilience.s3_dr.s3_crr_enable) uses (C(s3-crr-<source bucket>)).
     type: str
   reverse_role_arn:
     description:
@@ -156,7 +156,7 @@ notes:
   - "Permissions: C(s3:CreateMultiRegionAccessPoint), C(s3:GetMultiRegionAccessPoint), C(s3:ListMultiRegionAccessPoints),
     C(s3:DescribeMultiRegionAccessPointOperation), C(s3:DeleteMultiRegionAccessPoint),
     C(s3:GetMultiRegionAccessPointRoutes), C(s3:SubmitMultiRegionAccessPointRoutes), C(sts:GetCallerIdentity), plus
-    what M(resilience.s3_crr_enable) needs for the replication rules and roles."
+    what M(resilience.s3_dr.s3_crr_enable) needs for the replication rules and roles."
   - Applications send requests through the access point with its ARN as the bucket name; the AWS SDKs sign those
     with SigV4A, which for boto3 needs C(botocore[crt]). The module itself needs no more than boto3.
   - The access point's public access block is the strictest one (all four settings on); AWS does not allow changing it later.

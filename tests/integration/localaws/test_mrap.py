@@ -185,3 +185,16 @@ def test_a_request_to_an_unknown_access_point_is_not_found(localaws):
     with pytest.raises(ClientError) as refused:
         s3.put_object(Bucket=f"arn:aws:s3::{ACCOUNT}:accesspoint/nosuchalias.mrap", Key="k", Body=b"x")
     assert refused.value.response["Error"]["Code"] == "NoSuchAccessPoint"
+
+
+def test_an_access_point_policy_is_kept(aws_client, pair):
+    """moto serves Put/GetMultiRegionAccessPointPolicy itself; the asynchronous access points keep that working."""
+    name, arn = create_mrap(aws_client, *pair)
+    control = aws_client("s3control", MANAGEMENT_REGION)
+    policy = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},'
+              '"Action":"s3:GetObject","Resource":"%s/object/*"}]}' % (ACCOUNT, arn))
+    token = control.put_multi_region_access_point_policy(AccountId=ACCOUNT, ClientToken=f"{name}-p",
+                                                         Details={"Name": name, "Policy": policy})["RequestTokenARN"]
+    wait_for(lambda: operation_status(control, token) == "SUCCEEDED", "policy put", timeout=30, interval=0.1)
+    assert control.get_multi_region_access_point_policy(AccountId=ACCOUNT, Name=name)["Policy"]["Established"][
+        "Policy"] == policy
