@@ -129,6 +129,8 @@ def find_pair_mrap(clients, account_id: str, source_bucket: str, dest_bucket: st
     ``routes`` is empty while the access point is not READY. The access point is found by listing from
     ``management_region`` (AWS: US West (Oregon)); its routes are read from ``control_region``, by default one of
     the five route control Regions not holding either bucket when there is one (``control_region_for``).
+    Listing needs US West (Oregon): when that is the Region that is down, call ``route_to`` with the access point
+    as ``s3_dr_mrap`` returned it earlier (``{"arn": ..., "regions": [{"bucket", "region"}, ...]}`` is enough).
     """
     control = clients("s3control", management_region)
     found, token = [], None
