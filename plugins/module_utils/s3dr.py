@@ -8,6 +8,7 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.core.categories i
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation import selection_problems
 
 # Options of doc fragment resilience.s3_dr.bucket_selection.
@@ -44,6 +45,25 @@ CLONE_OPTIONS_SPEC = dict(
     on_unmapped=dict(type="str", choices=["skip", "fail"], default="skip"),
     secure_baseline=dict(type="bool", default=True),
     iac_owner_tags=dict(type="list", elements="str", default=[], no_log=False),
+)
+
+
+# The suboptions of a replication rule (s3_crr_enable's O(rules), s3_dr_mrap's O(rules)).
+RULE_OPTIONS = dict(
+    id=dict(type="str", required=True),
+    priority=dict(type="int"),
+    status=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
+    prefix=dict(type="str"),
+    tags=dict(type="dict"),
+    delete_marker_replication=dict(type="bool"),
+    storage_class=dict(type="str", choices=list(STORAGE_CLASSES)),
+    sse_kms_encrypted_objects=dict(type="bool", default=False),
+    replica_kms_key_id=dict(type="str"),
+    replica_modifications=dict(type="bool", default=False),
+    replication_time=dict(type="bool", default=False),
+    metrics=dict(type="bool", default=False),
+    dest_account=dict(type="str"),
+    owner_override=dict(type="bool"),
 )
 
 

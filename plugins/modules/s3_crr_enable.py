@@ -360,31 +360,14 @@ failed_buckets:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.crr import apply_crr
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import crr_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
+    RULE_OPTIONS,
     exit_single_or_fleet,
     module_clients,
     selected_buckets,
-)
-
-RULE_OPTIONS = dict(
-    id=dict(type="str", required=True),
-    priority=dict(type="int"),
-    status=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
-    prefix=dict(type="str"),
-    tags=dict(type="dict"),
-    delete_marker_replication=dict(type="bool"),
-    storage_class=dict(type="str", choices=list(STORAGE_CLASSES)),
-    sse_kms_encrypted_objects=dict(type="bool", default=False),
-    replica_kms_key_id=dict(type="str"),
-    replica_modifications=dict(type="bool", default=False),
-    replication_time=dict(type="bool", default=False),
-    metrics=dict(type="bool", default=False),
-    dest_account=dict(type="str"),
-    owner_override=dict(type="bool"),
 )
 
 ARGUMENT_SPEC = dict(

@@ -54,6 +54,28 @@ def role_name_for(source_bucket: str, prefix: str = "s3-crr-") -> str:
     return f"{name[:64 - HASH_LENGTH - 1]}-{digest}"
 
 
+MAX_MRAP_NAME_LENGTH = 50
+_MRAP_NAME = re.compile(r"^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")
+
+
+def mrap_name_for(source_bucket: str) -> str:
+    """A pair's Multi-Region Access Point default name: the source bucket's, dots as hyphens, at most 50 characters
+    (cut, with an 8-character hash of the full name, when longer)."""
+    name = source_bucket.replace(".", "-")
+    if len(name) <= MAX_MRAP_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(source_bucket.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return f"{name[:MAX_MRAP_NAME_LENGTH - HASH_LENGTH - 1].rstrip('-')}-{digest}"
+
+
+def mrap_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid Multi-Region Access Point name, or None when it is."""
+    if not isinstance(name, str) or not _MRAP_NAME.match(name):
+        return (f"Multi-Region Access Point name {name!r} must be 3 to {MAX_MRAP_NAME_LENGTH} lowercase letters, digits "
+                "and hyphens, beginning and ending with a letter or digit")
+    return None
+
+
 def pair_name_problems(source_bucket: str, dest_bucket: str | None, dest_suffix: str) -> list[str]:
     """What is wrong with a source bucket name and its DR bucket name (given, or derived with the suffix)."""
     problems = []

@@ -41,6 +41,9 @@ PATCH_MODULES = (
     "s3_notification_destinations",
     "cloudformation_stack_tags",
     "s3control_regional_access_points",
+    "s3control_mrap_async",
+    "s3control_mrap_routes",  # after s3control_mrap_async: routes are read from the access points it makes
+    "s3_mrap_requests",
     "s3_object_replication",
     "s3_object_owners",  # after it: registers the replica hook giving replicas their source's owner
     "s3_replication_owner_override",  # after s3_object_owners: its hook runs last
