@@ -27,7 +27,8 @@ description:
     M(resilience.s3_dr.s3_crr_backfill)), verifies that each of them is the same in the source bucket, routes
     the Multi-Region Access Point back to the source bucket, re-clones the held-back categories from the
     source, resumes the pipeline (removes C(s3dr:failover-state), adds C(s3dr:failback-at); the failover record
-    stays), and removes the reverse rule unless O(two_way). A pair whose verification fails stays failed over.
+    stays), and removes the reverse rule unless O(two_way) or the pair is behind a Multi-Region Access Point
+    (M(resilience.s3_dr.s3_dr_mrap) keeps two-way replication then). A pair whose verification fails stays failed over.
   - Both are idempotent (a second run changes nothing) and support check mode (nothing written; the
     C(actions) say what would be done) and diff mode.
 author:
@@ -94,7 +95,8 @@ options:
   two_way:
     description:
       - With O(state=failed_back), keep the DR-to-source replication rule C(dr-failback) (two-way replication,
-        for example behind a Multi-Region Access Point). Default is to remove it once the pair is back.
+        Default is to remove it once the pair is back, except for a pair behind a Multi-Region Access Point
+        made by M(resilience.s3_dr.s3_dr_mrap), which keeps its two-way replication.
     type: bool
     default: false
 notes:
@@ -206,7 +208,8 @@ held_back:
   returned: with O(state=failed_over)
   type: dict
 mrap:
-  description: The Multi-Region Access Point of the pair - C(mrap) (its name, or null), C(changed), C(supported).
+  description: The Multi-Region Access Point of the pair - C(mrap) (its name, or null) and C(changed)
+    (whether its routes were flipped to the active bucket).
   returned: always
   type: dict
 copied_back:

@@ -216,3 +216,40 @@ def test_core_finds_the_pair_mrap_and_routes_it_with_the_other_region_unreachabl
         {"bucket": dest, "region": DR_REGION, "traffic_dial_percentage": 100}]
     with pytest.raises(Exception, match=f"Bucket not-in-it is not behind Multi-Region Access Point {source}"):
         route_to(healthy, ACCOUNT, found, "not-in-it")
+
+
+def test_dr_failover_and_failback_playbooks_flip_the_pair_mrap_with_the_source_region_down(
+        localaws, run_playbook, aws_client, pair):
+    """dr_failover.yml routes the pair's MRAP to the DR bucket while the source Region refuses every call;
+    dr_failback.yml routes it back and keeps the two-way replication the MRAP needs."""
+    from tools.localaws.faults import FaultProxy
+
+    source, dest = pair
+    created = mrap(run_playbook, source_bucket=source)
+    assert not created.get("failed"), created
+    aws_client("s3", SOURCE_REGION).put_object(Bucket=source, Key="canary.txt", Body=b"before the outage")
+    wait_for(lambda: aws_client("s3", DR_REGION).head_object(Bucket=dest, Key="canary.txt")["ReplicationStatus"]
+             == "REPLICA", f"canary.txt replicated to {dest}", interval=0.2)
+
+    with FaultProxy(localaws.endpoint_url, down_regions=[SOURCE_REGION]) as source_down:
+        run = run_playbook("playbooks/dr_failover.yml", env={"AWS_ENDPOINT_URL": source_down.endpoint_url},
+                           extra_vars={"dr_dest_region": DR_REGION, "dr_buckets": [source],
+                                       "dr_failover_reason": "MRAP game day"})
+        assert run.rc == 0, run
+        assert source_down.stats.refused_down == 0  # nothing tried the source Region
+    [result] = run.task_results("Fail each pair over")[0]["results"]
+    assert result["mrap"] == {"mrap": created["name"], "changed": True}, result["mrap"]
+    assert any(f"Multi-Region Access Point {created['name']}" in action for action in result["actions"]), result
+    routes = aws_client("s3control", "us-east-1").get_multi_region_access_point_routes(
+        AccountId=ACCOUNT, Mrap=created["arn"])["Routes"]
+    assert {route["Bucket"]: route["TrafficDialPercentage"] for route in routes} == {source: 0, dest: 100}
+
+    back = run_playbook("playbooks/dr_failback.yml", extra_vars={
+        "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_buckets": [source]})
+    assert back.rc == 0, back
+    [result] = back.task_results("Fail each pair back")[0]["results"]
+    assert result["mrap"] == {"mrap": created["name"], "changed": True}, result["mrap"]
+    routes = aws_client("s3control", "us-east-1").get_multi_region_access_point_routes(
+        AccountId=ACCOUNT, Mrap=created["arn"])["Routes"]
+    assert {route["Bucket"]: route["TrafficDialPercentage"] for route in routes} == {source: 100, dest: 0}
+    assert "dr-failback" in rules_of(aws_client, dest, DR_REGION)  # the MRAP's two-way replication stays

@@ -1,10 +1,7 @@
-"""The failover core in-process: the one MRAP hook (with and without the mrap module), tag values, held-back
-settings documents, and a failover that is refused before any write."""
+"""The failover core in-process: tag values, held-back settings documents, and a failover that is refused before any write."""
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import boto3
 import pytest
@@ -13,42 +10,7 @@ from plugins.module_utils.core import failover as core
 from plugins.module_utils.core.clients import boto3_clients
 from plugins.module_utils.core.errors import DRError
 
-MRAP_MODULE = "plugins.module_utils.core.mrap"
 DR_REGION = "eu-central-1"
-
-
-def _no_calls(service, region):
-    raise AssertionError(f"no AWS call expected, got {service} in {region}")
-
-
-def test_without_mrap_support_a_pair_has_no_mrap_and_nothing_is_called(monkeypatch):
-    monkeypatch.setitem(sys.modules, MRAP_MODULE, None)  # what an ImportError looks like
-    spec = core.FailoverSpec(source_bucket="app", dest_region=DR_REGION)
-    assert core.route_mrap(_no_calls, spec, "app-dr", check_mode=False) == {
-        "mrap": None, "changed": False, "supported": False}
-
-
-def test_with_mrap_support_the_pair_mrap_is_routed_to_the_active_bucket(monkeypatch):
-    calls = []
-    fake = types.ModuleType(MRAP_MODULE)
-    fake.find_pair_mrap = lambda clients, account, source, dest: calls.append(("find", account, source, dest)) or {
-        "Name": "app-mrap"}
-    fake.route_to = lambda clients, account, mrap, active, check_mode=False: calls.append(
-        ("route", mrap["Name"], active, check_mode)) or True
-    monkeypatch.setitem(sys.modules, MRAP_MODULE, fake)
-
-    class Sts:
-        def get_caller_identity(self):
-            return {"Account": "123456789012"}
-
-    def clients(service, region):
-        assert (service, region) == ("sts", DR_REGION)  # the DR Region only
-        return Sts()
-
-    spec = core.FailoverSpec(source_bucket="app", dest_region=DR_REGION)
-    assert core.route_mrap(clients, spec, "app-dr", check_mode=True) == {
-        "mrap": "app-mrap", "changed": True, "supported": True}
-    assert calls == [("find", "123456789012", "app", "app-dr"), ("route", "app-mrap", "app-dr", True)]
 
 
 def test_tag_values_keep_what_s3_allows():

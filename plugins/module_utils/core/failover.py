@@ -24,7 +24,7 @@ Multi-Region Access Point control plane when the pair has one): it never needs t
 ``dr-failback``, replica modification sync on), a copy back of what the DR bucket received since the
 failover (the backfill copy engine), a check that every such object is in the source, routes back to
 the source, the held-back categories re-cloned from the source, the pipeline resumed (the failover
-record kept, with the failback time), and the reverse rule removed unless ``two_way``.
+record kept, with the failback time), and the reverse rule removed unless ``two_way`` or the pair is behind an MRAP (made by s3_dr_mrap).
 
 Both read first and write only what differs: a rerun changes nothing; in check mode nothing is written.
 """
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import buckets
+from . import buckets, mrap
 from .backfill import SOURCE_ETAG_METADATA, BackfillSpec, copy_objects
 from .categories import REGISTRY
 from .clone import CloneSpec, clone_configuration
@@ -55,7 +55,8 @@ FAILED_OVER = "failed-over"
 HELD_BACK_KEY = "_s3dr/held-back.json"
 # Settings an application depends on and that a passive DR bucket may need to hold back until a failover.
 HELD_BACK_CATEGORIES = ("public-access-block", "policy", "cors", "website")  # in the order they are applied
-REVERSE_RULE_ID = "dr-failback"
+# The reverse rule s3_dr_mrap keeps for a pair behind an MRAP: one reverse rule per pair, whoever made it.
+REVERSE_RULE_ID = mrap.DEFAULT_REVERSE_RULE_ID
 REPLICA_EVIDENCE_HEADS = 5  # newest objects read (HeadObject) for their replication status
 TAG_VALUE_MAX = 256
 TAG_VALUE_FORBIDDEN = re.compile(r"[^\w\s+\-=.:/@]")  # what S3 allows in a tag value
@@ -126,21 +127,19 @@ def failed_over(s3, dest_bucket: str) -> dict[str, str] | None:
 
 
 def route_mrap(clients, spec: FailoverSpec, active_bucket: str, check_mode: bool) -> dict[str, Any]:
-    """Route the pair's Multi-Region Access Point (if it has one) to ``active_bucket``.
+    """Route the pair's Multi-Region Access Point, if it has one, to ``active_bucket``: {"mrap": name or None, "changed"}.
 
-    {"mrap": name or None, "changed": bool, "supported": bool}. Without MRAP support in this
-    collection (no ``mrap`` core module) the pair is treated as having no MRAP.
+    A pair behind an MRAP of s3_dr_mrap has two-way replication. Without the reverse rule on the DR bucket (read
+    in the DR Region) no MRAP is looked for: the failover of a plain pair asks no Region but the DR Region.
     """
-    try:
-        from . import mrap  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return {"mrap": None, "changed": False, "supported": False}
+    if not _has_rule(clients("s3", spec.dest_region), spec.resolved_dest_bucket, REVERSE_RULE_ID):
+        return {"mrap": None, "changed": False}
     account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
     found = mrap.find_pair_mrap(clients, account_id, spec.source_bucket, spec.resolved_dest_bucket)
     if not found:
-        return {"mrap": None, "changed": False, "supported": True}
+        return {"mrap": None, "changed": False}
     changed = mrap.route_to(clients, account_id, found, active_bucket, check_mode=check_mode)
-    return {"mrap": found.get("Name") or found.get("name"), "changed": bool(changed), "supported": True}
+    return {"mrap": found["name"], "changed": bool(changed)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -423,10 +422,12 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
         result.write(f"record the failback on {dest} (tag {FAILBACK_AT_TAG}) and resume the pipeline for the pair",
                      lambda: dest_s3.put_bucket_tagging(Bucket=dest, Tagging={"TagSet": [
                          {"Key": key, "Value": value} for key, value in sorted(new_tags.items())]}), check_mode)
-    if not spec.two_way and (record is not None or result.before["reverse_replication"]):
+    # A pair behind an MRAP keeps its two-way replication: s3_dr_mrap owns the reverse rule then.
+    two_way = spec.two_way or routed["mrap"] is not None
+    if not two_way and (record is not None or result.before["reverse_replication"]):
         _merge(result, apply_crr(clients, CrrSpec(source_bucket=dest, dest_bucket=source, dest_region=source_region,
                                                   rules=[{"id": REVERSE_RULE_ID}], state="absent"), check_mode))
-    result.after = {"failover": None, "reverse_replication": spec.two_way and (
+    result.after = {"failover": None, "reverse_replication": two_way and (
         record is not None or result.before["reverse_replication"])}
     copied, verified = result.data["copied_back"], result.data["verified"]
     result.data["summary"] = (
@@ -434,7 +435,7 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                                    f"failed back (failed over at {record['at']}); objects written in DR since then: "
                                    f"{copied['written_in_dr']}, copied back: {copied['objects_copied']}, "
                                    f"verified in the source: {verified['objects_checked'] if verified else 'not in check mode'}")
-        + f"; reverse replication {'kept (two-way)' if spec.two_way else 'removed'}; {len(result.actions)} write(s)")
+        + f"; reverse replication {'kept (two-way)' if two_way else 'removed'}; {len(result.actions)} write(s)")
 
 
 def _both_sides(dest_s3, dest: str, source_s3, source: str, spec: FailoverSpec) -> dict[str, Any]:
