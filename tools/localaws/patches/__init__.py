@@ -42,6 +42,7 @@ PATCH_MODULES = (
     "cloudformation_stack_tags",
     "s3control_regional_access_points",
     "s3_object_replication",
+    "s3control_batch_replication",  # replicates existing versions through s3_object_replication
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",
