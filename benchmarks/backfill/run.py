@@ -325,7 +325,8 @@ def main() -> int:
                f"{os.cpu_count()} CPUs shared by the endpoint (tools/localaws: moto server, one process) and the tool; "
                f"{rounds_note(args.repeat)}; client CPU is user+sys of the tool's whole process tree (wait4 on "
                f"GNU time, which waits for its children); load average before/after: {load_before} / "
-               f"{os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; the ceiling is the raw boto3 row with the higher median objects/s.")
+               f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}; "
+               "the ceiling is the raw boto3 row with the higher median objects/s.")
     print("\n" + result + "\n\n" + context)
     if args.readme:
         write_readme(result, context)
