@@ -228,6 +228,12 @@ def _after(delay: float, function, *args) -> None:
     _worker.submit(run)
 
 
+def in_order(function, *args):
+    """Run ``function(*args)`` on the replication worker, after what live replication queued before, and return its
+    result: Batch Replication and live replication never replicate the same version at the same time."""
+    return _worker.submit(function, *args).result()
+
+
 def dispatch(writes: list[tuple[str, object, object]]) -> None:
     """Decide, for what one request wrote, what replicates (the source status goes PENDING now)."""
     for kind, backend, item in writes:

@@ -35,8 +35,9 @@ S3 Control API reference:
   ``manifest.json`` (sourceBucket, fileFormat, fileSchema, files) and one CSV data file; DescribeJob's
   ``GeneratedManifestDescriptor`` names it.
 
-Jobs run in the endpoint, one at a time, each step ``LOCALAWS_BATCH_STEP_MS`` (default 100) ms apart, so
-the states can be observed. Not modelled: user-supplied manifests (``Manifest``: 400 here), operations
+Jobs run in the endpoint, one at a time, their tasks on live replication's worker (in order with it);
+the steps are ``LOCALAWS_BATCH_STEP_MS`` (default 100) ms apart, so the states can be observed.
+Not modelled: user-supplied manifests (``Manifest``: 400 here), operations
 other than ``S3ReplicateObject``, job tags, priorities between jobs, ``iam:PassRole`` of the caller,
 SSE-KMS manifest encryption, the replication role's own permissions (as for live replication).
 """
@@ -289,7 +290,7 @@ def run_job(job: dict) -> None:
 
 
 def _run(job: dict) -> None:
-    from .s3_object_replication import _backend_of, replicate_delete_marker, replicate_object
+    from .s3_object_replication import _backend_of, in_order, replicate_delete_marker, replicate_object
 
     pause = step_seconds()
     if job["Status"] == "Cancelled":
@@ -345,8 +346,8 @@ def _run(job: dict) -> None:
             row += ["failed", "400", "InvalidObjectState", f"Objects in {version.storage_class} are not replicated "
                                                            "by Batch Replication"]
         else:
-            status = replicate_delete_marker(version, rules) if hasattr(version, "key") else \
-                replicate_object(backend, version, rules)
+            status = in_order(replicate_delete_marker, version, rules) if hasattr(version, "key") else \
+                in_order(replicate_object, backend, version, rules)
             if status == "COMPLETED":
                 row += ["succeeded", "200", "", "Successful"]
             else:
