@@ -183,3 +183,26 @@ def test_without_patch_there_are_no_jobs(localaws_without):
     server = localaws_without("s3control_batch_replication")
     with pytest.raises(ClientError):
         client_for(server, "s3control", REGION).list_jobs(AccountId=ACCOUNT)
+
+
+def test_delete_markers_are_replicated_once_when_the_rule_says_so(aws_client):
+    s3, dr_s3 = aws_client("s3", REGION), aws_client("s3", DR_REGION)
+    source, dest = make_bucket(s3, "batch-dm-src", REGION), make_bucket(dr_s3, "batch-dm-dst", DR_REGION)
+    reports = make_bucket(s3, "batch-dm-reports", REGION, versioned=False)
+    s3.put_object(Bucket=source, Key="gone.txt", Body=b"old")
+    marker = s3.delete_object(Bucket=source, Key="gone.txt")["VersionId"]
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={
+        "Role": f"arn:aws:iam::{ACCOUNT}:role/replication",
+        "Rules": [{"ID": "all", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": ""},
+                   "DeleteMarkerReplication": {"Status": "Enabled"}, "Destination": {"Bucket": f"arn:aws:s3:::{dest}"}}]})
+    control = aws_client("s3control", REGION)
+    role = batch_role(aws_client("iam"), source, reports)
+    job = finished(control, control.create_job(**job_request(source, reports, role),
+                                               ClientRequestToken=uuid.uuid4().hex)["JobId"])
+    assert job["ProgressSummary"]["NumberOfTasksSucceeded"] == 2, job  # the object version and its delete marker
+    listing = dr_s3.list_object_versions(Bucket=dest)
+    assert [item["VersionId"] for item in listing.get("DeleteMarkers", [])] == [marker]
+    assert len(listing.get("Versions", [])) == 1
+    again = finished(control, control.create_job(**job_request(source, reports, role),
+                                                 ClientRequestToken=uuid.uuid4().hex)["JobId"])
+    assert again["ProgressSummary"]["TotalNumberOfTasks"] == 0

@@ -39,7 +39,8 @@ Jobs run in the endpoint, one at a time, their tasks on live replication's worke
 the steps are ``LOCALAWS_BATCH_STEP_MS`` (default 100) ms apart, so the states can be observed.
 Not modelled: user-supplied manifests (``Manifest``: 400 here), operations
 other than ``S3ReplicateObject``, job tags, priorities between jobs, ``iam:PassRole`` of the caller,
-SSE-KMS manifest encryption, the replication role's own permissions (as for live replication).
+SSE-KMS manifest encryption, the job role's permissions boundary, the replication role's own permissions
+(as for live replication).
 """
 from __future__ import annotations
 
@@ -116,7 +117,12 @@ def role_policies(account_id: str, partition: str, role_arn: str) -> tuple[dict,
         return None
 
     def document(value) -> dict:
-        return json.loads(unquote(value)) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            return json.loads(unquote(value))  # stored URL-encoded, as the query protocol sent it
 
     policies = [document(text) for text in role.policies.values()]
     policies += [IAMPolicy(policy)._policy_json for policy in role.managed_policies.values()]
@@ -349,6 +355,8 @@ def _run(job: dict) -> None:
             status = in_order(replicate_delete_marker, version, rules) if hasattr(version, "key") else \
                 in_order(replicate_object, backend, version, rules)
             if status == "COMPLETED":
+                if hasattr(version, "key"):
+                    version.replication_status = "COMPLETED"  # a rerun over NONE/FAILED leaves it out
                 row += ["succeeded", "200", "", "Successful"]
             else:
                 row += ["failed", "200", "ReplicationFailed",
