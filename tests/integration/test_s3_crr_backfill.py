@@ -217,6 +217,69 @@ def test_bad_input_is_a_clear_error_with_no_write(case, message, localaws, run_p
     assert writes(localaws) == []
 
 
+def _batch_role(aws_client, source: str, reports: str) -> str:
+    """The least-privilege role of the AWS example for a generated manifest (s3-batch-replication-policies.html)."""
+    name = unique("s3-batch-replication")
+    iam = aws_client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=name, PolicyName="batch-replication", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:InitiateReplication", "Resource": f"arn:aws:s3:::{source}/*"},
+            {"Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+             "Resource": f"arn:aws:s3:::{source}"},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+             "Resource": f"arn:aws:s3:::{reports}/*"}]}))
+    return arn["Role"]["Arn"]
+
+
+def test_batch_replication_end_to_end_existing_objects_reach_dr_and_rerun_makes_no_second_job(
+        localaws, run_playbook, aws_client):
+    """Objects written before replication was enabled reach the DR bucket through an S3 Batch Replication job the
+    module creates (run by the endpoint: manifest generated, versions replicated, completion report written)."""
+    from conftest import wait_for
+
+    source, dest = make_pair(aws_client)
+    s3, dest_s3 = aws_client("s3", SOURCE_REGION), aws_client("s3", DR_REGION)
+    s3.put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Enabled"})
+    dest_s3.put_bucket_versioning(Bucket=dest, VersioningConfiguration={"Status": "Enabled"})
+    fill(aws_client, source, 40)
+    reports = unique("bf-reports")
+    s3.create_bucket(Bucket=reports, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/r", "Rules": [
+            {"ID": "dr", "Priority": 0, "Status": "Enabled", "Filter": {},
+             "DeleteMarkerReplication": {"Status": "Enabled"}, "Destination": {"Bucket": f"arn:aws:s3:::{dest}"}}]})
+    assert dest_s3.list_objects_v2(Bucket=dest)["KeyCount"] == 0  # replication does not copy what existed before
+    options = {"source_bucket": source, "method": "batch_replication", "batch_role_arn": _batch_role(aws_client, source, reports),
+               "report_bucket": reports, "report_prefix": "backfill-reports"}
+
+    first = backfill(run_playbook, **options)
+    assert first.get("failed") is not True, first
+    assert first["changed"] is True and first["job_created"] is True and first["job_id"]
+    job_id = first["job_id"]
+    assert first["report"] == f"s3://{reports}/backfill-reports/job-{job_id}/"
+    control = aws_client("s3control", SOURCE_REGION)
+    job = wait_for(lambda: (found := control.describe_job(AccountId="123456789012", JobId=job_id)["Job"])["Status"]
+                   in ("Complete", "Failed") and found, f"Batch Replication job {job_id} finished", interval=0.5)
+    assert job["Status"] == "Complete", job
+    assert job["ProgressSummary"]["TotalNumberOfTasks"] == 40 and job["ProgressSummary"]["NumberOfTasksSucceeded"] == 40
+    assert objects(dest_s3, dest) == objects(s3, source)  # metadata, content headers, storage class, tags
+    report = json.loads(s3.get_object(Bucket=reports, Key=f"backfill-reports/job-{job_id}/manifest.json")["Body"].read())
+    assert [result["TaskExecutionStatus"] for result in report["Results"]] == ["succeeded"]
+
+    localaws.start_recording()
+    again = backfill(run_playbook, **options)
+    assert again.get("failed") is not True, again
+    assert again["changed"] is False and again["job_created"] is False, again
+    assert again["job_id"] == job_id and again["job_status"] == "Complete" and again["report"] == first["report"]
+    assert any("/v20180820/jobs" in call.operation for call in localaws.recorded_calls())  # ListJobs was asked
+    assert [call for call in writes(localaws) if "/v20180820/jobs" in call.operation] == []  # no CreateJob
+    ours = [item for item in control.list_jobs(AccountId="123456789012")["Jobs"]
+            if item["Description"] == first["request"]["Description"]]
+    assert [item["JobId"] for item in ours] == [job_id]
+
+
 def _benchmark_module():
     import importlib.util
     from pathlib import Path

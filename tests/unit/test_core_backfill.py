@@ -247,7 +247,7 @@ def _stubbed(clients, list_jobs_responses, create=True):
     s3control = boto3.client("s3control", region_name=SOURCE_REGION)
     stubber = Stubber(s3control)
     for response in list_jobs_responses:
-        stubber.add_response("list_jobs", response, {"AccountId": ACCOUNT, "JobStatuses": core.ACTIVE_JOB_STATUSES,
+        stubber.add_response("list_jobs", response, {"AccountId": ACCOUNT, "JobStatuses": core.ACTIVE_JOB_STATUSES + core.ENDED_JOB_STATUSES,
                                                      **({"NextToken": "t1"} if response is not list_jobs_responses[0]
                                                         else {})})
     if create:
@@ -292,6 +292,33 @@ def test_batch_active_job_is_reused(aws):
                                                  "Operation": "S3ReplicateObject", "Status": "Active"}]}], create=False)
     result = backfill(clients, BackfillSpec(source_bucket=SOURCE, prefix="logs/", **BATCH))
     assert result.changed is False and result.data["job_id"] == "running" and result.data["job_created"] is False
+
+
+def test_batch_job_that_ended_today_is_not_made_again(aws):
+    """Today's ClientRequestToken would answer the job that ended today: a rerun reports it (Complete) or says why it
+    cannot make another one today (Failed); a job of another day does not count."""
+    import datetime
+    _replicating_source(aws)
+    spec = BackfillSpec(source_bucket=SOURCE, prefix="logs/", **BATCH)
+    description = core.job_description(spec)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def job(job_id, status, created):
+        return {"JobId": job_id, "Description": description, "Operation": "S3ReplicateObject", "Status": status,
+                "CreationTime": created}
+
+    stubber, clients = _stubbed(aws, [{"Jobs": [job("done-today", "Complete", now)]}], create=False)
+    result = backfill(clients, spec)
+    assert result.changed is False and result.data["job_id"] == "done-today" and result.data["job_status"] == "Complete"
+    assert result.data["report"] == "s3://reports/s3-dr-backfill/job-done-today/"
+    stubber, clients = _stubbed(aws, [{"Jobs": [job("old-job", "Complete", now - datetime.timedelta(days=1))]}])
+    result = backfill(clients, spec)
+    stubber.assert_no_pending_responses()
+    assert result.changed and result.data["job_id"] == "job-1234" and result.data["job_created"] is True
+    stubber, clients = _stubbed(aws, [{"Jobs": [job("broken", "Failed", now)]}], create=False)
+    with pytest.raises(DRError) as error:
+        backfill(clients, spec)
+    assert "job broken made today" in str(error.value) and "failed" in str(error.value)
 
 
 def test_every_request_shape_passes_the_model():

@@ -21,7 +21,8 @@ Two engines behind one ``backfill(clients, spec, check_mode, progress)``:
 ``batch_replication`` (S3 Batch Operations)
     The ``CreateJob`` request for an S3ReplicateObject job over a manifest S3 generates from the
     source bucket, filtered on replication status NONE/FAILED, with a completion report. For
-    buckets too large for one machine. An active job with the same description is reused.
+    buckets too large for one machine. A job with the same description that still runs, or that
+    ended today (today's ClientRequestToken answers it), is reported instead of made again.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ REPORT_SCOPES = ("AllTasks", "FailedTasksOnly")
 REPLICATION_STATUSES = ("NONE", "FAILED", "COMPLETED", "REPLICA")
 # Batch Operations job states in which a job still runs (or will); one of ours in them is reused.
 ACTIVE_JOB_STATUSES = ["New", "Preparing", "Suspended", "Ready", "Active", "Pausing", "Paused"]
+# A job of ours that ended in one of these today is the one CreateJob answers for today's token: it is reported
+# (Complete: nothing to do; Failed: a clear error), not created again.
+ENDED_JOB_STATUSES = ["Complete", "Failed"]
 # HeadObject fields that CopyObject / CreateMultipartUpload take back when metadata is replaced.
 CONTENT_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
                    "Expires", "WebsiteRedirectLocation")
@@ -726,7 +730,7 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
         _check_batch_preconditions(clients, spec, source_s3, source_region, account_id)
         request = batch_job_request(spec, account_id)
         s3control = clients("s3control", source_region)
-        existing = _active_job(s3control, account_id, request["Description"])
+        existing, existing_status = _existing_job(s3control, account_id, request["Description"])
     except DRError as error:
         if source not in error.message:
             error.message = f"Bucket {source}: {error.message}"
@@ -737,13 +741,20 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
                       f"{describe_error(error)}.",
                       bucket=source, region=source_region, cause=error) from error
 
+    if existing_status == "Failed":
+        raise DRError(f"Bucket {source}: the Batch Replication job {existing} made today in {source_region} for the same "
+                      "request failed (see its FailureReasons: aws s3control describe-job). S3 answers today's request "
+                      "with that job; fix the cause (batch_role_arn's permissions, the report bucket) and run again "
+                      "tomorrow, or change report_prefix or job_priority to make a new job now.",
+                      bucket=source, region=source_region)
     result = Result()
     data = {"method": "batch_replication", "source_bucket": source, "source_region": source_region,
             "prefix": spec.prefix, "request": request}
     result.before = {"source_bucket": source, "prefix": spec.prefix, "active_job": existing}
     if existing:
         result.after = dict(result.before)
-        result.data = {**data, "job_id": existing, "job_created": False}
+        result.data = {**data, "job_id": existing, "job_created": False, "job_status": existing_status,
+                       "report": report_location(spec, existing)}
         return result
     result.record(f"create S3 Batch Replication job for s3://{source}/{spec.prefix} (statuses "
                   f"{', '.join(spec.replication_statuses)}, report to s3://{spec.report_bucket}/{spec.report_prefix})")
@@ -757,8 +768,16 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
                           f"batch_role_arn {spec.batch_role_arn} trusts batchoperations.s3.amazonaws.com and this "
                           "identity may iam:PassRole it.", bucket=source, region=source_region, cause=error) from error
     result.after = {**result.before, "active_job": job_id or "(new job)"}
-    result.data = {**data, "job_id": job_id, "job_created": not check_mode}
+    result.data = {**data, "job_id": job_id, "job_created": not check_mode, "job_status": "New" if job_id else None,
+                   "report": report_location(spec, job_id)}
     return result
+
+
+def report_location(spec: BackfillSpec, job_id: str | None) -> str | None:
+    """Where S3 writes the job's completion report (its manifest.json and results/): <prefix>/job-<id>/."""
+    if not job_id:
+        return None
+    return f"s3://{spec.report_bucket}/{'/'.join(part for part in (spec.report_prefix.strip('/'), f'job-{job_id}') if part)}/"
 
 
 def batch_request_token(request: dict[str, Any], today: datetime.date | None = None) -> str:
@@ -831,14 +850,23 @@ def _check_batch_preconditions(clients, spec: BackfillSpec, source_s3, source_re
     _check_batch_role(clients, spec, account_id)
 
 
-def _active_job(s3control, account_id: str, description: str) -> str | None:
-    """The id of a job of ours (same description) that is still running or waiting, if any."""
-    request = {"AccountId": account_id, "JobStatuses": ACTIVE_JOB_STATUSES}
+def _existing_job(s3control, account_id: str, description: str,
+                  today: datetime.date | None = None) -> tuple[str | None, str | None]:
+    """(id, status) of a job of ours (same description) that still runs or waits, or that ended today (the day of
+    today's ClientRequestToken, which S3 answers with that job); (None, None) when there is none."""
+    today = today or datetime.datetime.now(datetime.timezone.utc).date()
+    request = {"AccountId": account_id, "JobStatuses": ACTIVE_JOB_STATUSES + ENDED_JOB_STATUSES}
+    ended = None
     while True:
         page = s3control.list_jobs(**request)
         for job in page.get("Jobs", []):
-            if job.get("Description") == description and job.get("Operation") == "S3ReplicateObject":
-                return job["JobId"]
+            if job.get("Description") != description or job.get("Operation") != "S3ReplicateObject":
+                continue
+            if job.get("Status") not in ENDED_JOB_STATUSES:
+                return job["JobId"], job.get("Status")
+            created = job.get("CreationTime")
+            if ended is None and created is not None and created.astimezone(datetime.timezone.utc).date() == today:
+                ended = (job["JobId"], job["Status"])
         if not page.get("NextToken"):
-            return None
+            return ended or (None, None)
         request["NextToken"] = page["NextToken"]

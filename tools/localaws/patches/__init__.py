@@ -48,6 +48,7 @@ PATCH_MODULES = (
     "s3_object_owners",  # after it: registers the replica hook giving replicas their source's owner
     "s3_replication_owner_override",  # after s3_object_owners: its hook runs last
     "s3_replication_cross_account",
+    "s3control_batch_replication",  # replicates existing versions through s3_object_replication
     # IAM for the sessions Lambda functions run with; the hub first, then what it consults.
     "iam_session_enforcement",
     "iam_policy_statements",

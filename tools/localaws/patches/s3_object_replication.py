@@ -25,9 +25,11 @@ This patch follows the S3 User Guide (https://docs.aws.amazon.com/AmazonS3/lates
 
 Latency: ``LOCALAWS_REPLICATION_DELAY_MS`` (default 100) milliseconds after the write, one worker
 in write order. Not modelled here: the replication role's permissions, Replication Time Control
-metrics, S3 Batch Replication. Other patches plug in through ``DESTINATION_CHECKS`` (what S3 checks
+metrics. Other patches plug in through ``DESTINATION_CHECKS`` (what S3 checks
 before it writes to a destination: ``s3_replication_cross_account``) and ``REPLICA_HOOKS`` (what a
 new replica carries besides the source's data: ``s3_object_owners``, ``s3_replication_owner_override``).
+S3 Batch Replication (``s3control_batch_replication``) replicates existing versions through the same
+``version_rules`` and ``replicate_object``.
 """
 from __future__ import annotations
 
@@ -160,12 +162,22 @@ def object_actions(rule: dict, tags: dict[str, str]) -> list[str]:
     return actions
 
 
-def replicate_object(source_backend, key, rules: list[dict]) -> None:
+def version_rules(backend, bucket, version) -> list[dict]:
+    """The rules of ``bucket``'s replication configuration that replicate this object version or delete marker
+    (a delete marker has a ``key`` attribute and no tags)."""
+    configuration = getattr(bucket, "replication", None)
+    if hasattr(version, "key"):
+        return winning_rules(configuration, version.name, None)
+    return winning_rules(configuration, version.name, _tags_of(backend, version), version.encryption == "aws:kms")
+
+
+def replicate_object(source_backend, key, rules: list[dict]) -> str | None:
+    """Replicate one object version per its rules now; its new replication status (None: the version is gone)."""
     from moto.s3.models import FakeKey
 
     source_bucket = source_backend.buckets.get(key.bucket_name)
     if source_bucket is None or _version_in(source_bucket, key.name, key.version_id) is None:
-        return  # the version was deleted before its turn: there is nothing left to replicate
+        return None  # the version was deleted before its turn: there is nothing left to replicate
     statuses = []
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
@@ -198,24 +210,30 @@ def replicate_object(source_backend, key, rules: list[dict]) -> None:
             bucket.keys.setlist(key.name, bucket.keys.getlist(key.name, []) + [replica])
         statuses.append("COMPLETED")
     key.replication_status = "FAILED" if "FAILED" in statuses else "COMPLETED"
+    return key.replication_status
 
 
-def replicate_delete_marker(marker, rules: list[dict]) -> None:
+def replicate_delete_marker(marker, rules: list[dict]) -> str:
+    """Replicate one delete marker per its rules now: COMPLETED, or FAILED when a destination cannot take it."""
     from moto.s3.models import FakeDeleteMarker
 
     source_backend = _backend_of(marker.key.bucket_name)
     source_bucket = source_backend.buckets[marker.key.bucket_name] if source_backend else None
+    status = "COMPLETED"
     for rule in rules:
         destination = _versioned_destination(destination_bucket(rule))
         if destination is None:
+            status = "FAILED"
             continue
         bucket = destination[1]
         if source_bucket is None or refusal(source_bucket, rule, bucket, marker.name, ["s3:ReplicateDelete"]):
+            status = "FAILED"
             continue
         if _version_in(bucket, marker.name, marker.version_id) is None:
             replica = FakeDeleteMarker(key=marker.key)
             replica._version_id = marker.version_id
             bucket.keys.setlist(marker.name, bucket.keys.getlist(marker.name, []) + [replica])
+    return status
 
 
 def sync_tags(source_backend, key, rules: list[dict]) -> None:
@@ -249,6 +267,12 @@ def _after(delay: float, function, *args) -> None:
     _worker.submit(run)
 
 
+def in_order(function, *args):
+    """Run ``function(*args)`` on the replication worker, after what live replication queued before, and return its
+    result: Batch Replication and live replication never replicate the same version at the same time."""
+    return _worker.submit(function, *args).result()
+
+
 def dispatch(writes: list[tuple[str, object, object]]) -> None:
     """Decide, for what one request wrote, what replicates (the source status goes PENDING now)."""
     for kind, backend, item in writes:
@@ -259,23 +283,22 @@ def dispatch(writes: list[tuple[str, object, object]]) -> None:
         bucket = backend.buckets.get(bucket_name)
         if bucket is None:
             continue
-        configuration = getattr(bucket, "replication", None)
         if kind == "object":
             if getattr(item, "replication_status", None) == "REPLICA":
                 continue
-            rules = winning_rules(configuration, item.name, _tags_of(backend, item), item.encryption == "aws:kms")
+            rules = version_rules(backend, bucket, item)
             if rules:
                 item.replication_status = "PENDING"
                 _after(delay_seconds(), replicate_object, backend, item, rules)
         elif kind == "marker":
-            rules = winning_rules(configuration, item.name, None)
+            rules = version_rules(backend, bucket, item)
             if rules:
                 _after(delay_seconds(), replicate_delete_marker, item, rules)
         elif kind == "tags":
             status = getattr(item, "replication_status", None)
             if status not in ("COMPLETED", "REPLICA"):
                 continue  # a new version carries its tags; an unreplicated one has nothing to sync
-            rules = winning_rules(configuration, item.name, _tags_of(backend, item), item.encryption == "aws:kms")
+            rules = version_rules(backend, bucket, item)
             if status == "REPLICA":
                 rules = [rule for rule in rules if _enabled(rule, "SourceSelectionCriteria", "ReplicaModifications")]
             if rules:
