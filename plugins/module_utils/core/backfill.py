@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlencode
 from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
 from .discovery import Discovery, PairFacts
-from .errors import DRError, describe_error, error_code, error_message
+from .errors import DRError, describe_error, error_code, error_message, invalid_input, named_errors
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
 from .replication import STORAGE_CLASSES
 from .result import Result
@@ -63,7 +63,6 @@ DEFAULT_PROGRESS_INTERVAL = 30.0
 MAX_FAILURES_RETURNED = 100
 # User metadata key (x-amz-meta-s3dr-source-etag) carrying the source ETag on copies whose own ETag differs.
 SOURCE_ETAG_METADATA = "s3dr-source-etag"
-ARCHIVED_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
 METHODS = ("copy", "batch_replication")
 REPORT_SCOPES = ("AllTasks", "FailedTasksOnly")
 REPLICATION_STATUSES = ("NONE", "FAILED", "COMPLETED", "REPLICA")
@@ -196,8 +195,7 @@ def backfill(clients, spec: BackfillSpec, check_mode: bool = False,
     """
     problems = spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was copied because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems, "copied")
     if spec.method == "batch_replication":
         return batch_replication(clients, spec, check_mode)
     return copy_missing(clients, spec, check_mode, progress, discovery, pool=pool)
@@ -502,7 +500,7 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     source_region = discovery.source_region(clients, source)
     validation.require_no_problems(source, [validation.same_region_problem(source, source_region, dest_region)],
                                    region=source_region)
-    try:
+    with named_errors(source, region=source_region, doing=f"cannot prepare the backfill to {dest} in {dest_region}"):
         account_id = discovery.identity(clients, dest_region)["Account"]
         source_s3, dest_s3 = clients("s3", source_region), clients("s3", dest_region)
         if facts.dest_exists is None:
@@ -512,14 +510,6 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
                           "Create it first (resilience.s3_dr.s3_crr_enable does), or set dest_bucket.",
                           bucket=source, region=source_region)
         dest_is_kms = bool(spec.dest_kms_key_id) or _default_kms_key(facts, dest_s3, dest) is not None
-    except DRError as error:
-        if source not in error.message:
-            error.message = f"Bucket {source}: {error.message}"
-        raise
-    except Exception as error:
-        raise DRError(f"Bucket {source}: cannot prepare the backfill to {dest} in {dest_region}: "
-                      f"{describe_error(error)}.",
-                      bucket=source, region=source_region, cause=error) from error
 
     stats = _Stats()
     copier = _Copier(source_s3, dest_s3, spec, dest, dest_is_kms, stats, check_mode)
@@ -703,22 +693,13 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
     """
     source = spec.source_bucket
     source_region = buckets.source_bucket_region(clients, source)
-    try:
+    with named_errors(source, region=source_region, doing=f"cannot prepare the Batch Replication job in {source_region}"):
         account_id = clients("sts", source_region).get_caller_identity()["Account"]
         source_s3 = clients("s3", source_region)
         _check_batch_preconditions(clients, spec, source_s3, source_region, account_id)
         request = batch_job_request(spec, account_id)
         s3control = clients("s3control", source_region)
         existing = _active_job(s3control, account_id, request["Description"])
-    except DRError as error:
-        if source not in error.message:
-            error.message = f"Bucket {source}: {error.message}"
-        error.region = error.region or source_region
-        raise
-    except Exception as error:
-        raise DRError(f"Bucket {source}: cannot prepare the Batch Replication job in {source_region}: "
-                      f"{describe_error(error)}.",
-                      bucket=source, region=source_region, cause=error) from error
 
     result = Result()
     data = {"method": "batch_replication", "source_bucket": source, "source_region": source_region,
@@ -728,17 +709,21 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
         result.after = dict(result.before)
         result.data = {**data, "job_id": existing, "job_created": False}
         return result
-    result.record(f"create S3 Batch Replication job for s3://{source}/{spec.prefix} (statuses "
-                  f"{', '.join(spec.replication_statuses)}, report to s3://{spec.report_bucket}/{spec.report_prefix})")
-    job_id = None
-    if not check_mode:
+    created: dict[str, str] = {}
+
+    def create_job() -> None:
         try:
-            job_id = s3control.create_job(**request, ClientRequestToken=batch_request_token(request))["JobId"]
+            created["JobId"] = s3control.create_job(**request, ClientRequestToken=batch_request_token(request))["JobId"]
         except Exception as error:
             raise DRError(f"Bucket {source}: S3 refused the Batch Replication job in {source_region}: "
                           f"{describe_error(error)}. Check that "
                           f"batch_role_arn {spec.batch_role_arn} trusts batchoperations.s3.amazonaws.com and this "
                           "identity may iam:PassRole it.", bucket=source, region=source_region, cause=error) from error
+
+    result.write(f"create S3 Batch Replication job for s3://{source}/{spec.prefix} (statuses "
+                 f"{', '.join(spec.replication_statuses)}, report to s3://{spec.report_bucket}/{spec.report_prefix})",
+                 create_job, check_mode)
+    job_id = created.get("JobId")
     result.after = {**result.before, "active_job": job_id or "(new job)"}
     result.data = {**data, "job_id": job_id, "job_created": not check_mode}
     return result

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import DRError, error_code, error_message
+from .errors import DRError, absent_on, error_code, error_message
 from .policies import tls_only_bucket_policy
 from .result import Result
 from .waiting import BUCKET_SETTLING_CODES, retry_while
@@ -115,15 +115,12 @@ def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str,
     """
     owner = {"ExpectedBucketOwner": expected_owner} if expected_owner else {}
     try:
-        tag_set = s3.get_bucket_tagging(Bucket=bucket, **owner)["TagSet"]
+        response = absent_on(("NoSuchTagSet",), s3.get_bucket_tagging, Bucket=bucket, **owner)
     except Exception as error:
-        code = error_code(error)
-        if code == "NoSuchTagSet":
-            return {}
-        if code == "NoSuchBucket":
+        if error_code(error) == "NoSuchBucket":
             return None
         raise
-    return {tag["Key"]: tag["Value"] for tag in tag_set}
+    return {tag["Key"]: tag["Value"] for tag in (response or {}).get("TagSet", [])}
 
 
 def versioning_status(s3, bucket: str) -> str:
@@ -133,12 +130,8 @@ def versioning_status(s3, bucket: str) -> str:
 
 def replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
     """The bucket's replication configuration as S3 answers it, or None when it has none."""
-    try:
-        return s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) == "ReplicationConfigurationNotFoundError":
-            return None
-        raise
+    response = absent_on(("ReplicationConfigurationNotFoundError",), s3.get_bucket_replication, Bucket=bucket)
+    return response["ReplicationConfiguration"] if response else None
 
 
 def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode: bool) -> str:
@@ -152,13 +145,8 @@ def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode:
 
 
 def object_lock_enabled(s3, bucket: str) -> bool:
-    try:
-        configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
-    except Exception as error:
-        if error_code(error) == "ObjectLockConfigurationNotFoundError":
-            return False
-        raise
-    return configuration.get("ObjectLockEnabled") == "Enabled"
+    response = absent_on(("ObjectLockConfigurationNotFoundError",), s3.get_object_lock_configuration, Bucket=bucket)
+    return (response or {}).get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
 
 def object_lock_advice(bucket: str, region: str | None = None) -> str:
@@ -297,12 +285,8 @@ def baseline_gaps_warning(bucket: str, region: str, gaps: list[str]) -> str:
 
 def default_encryption_rules(s3, bucket: str) -> list[dict[str, Any]] | None:
     """The bucket's default encryption rules, or None when it has none."""
-    try:
-        return s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-    except Exception as error:
-        if error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
-            return None
-        raise
+    response = absent_on(("ServerSideEncryptionConfigurationNotFoundError",), s3.get_bucket_encryption, Bucket=bucket)
+    return response["ServerSideEncryptionConfiguration"]["Rules"] if response else None
 
 
 def default_kms_key(s3, bucket: str) -> str | None:

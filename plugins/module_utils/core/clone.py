@@ -18,7 +18,7 @@ from . import buckets, validation
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, Category, RewriteContext, Unmapped
 from .discovery import Discovery, PairFacts, new_dr_bucket_values
-from .errors import DRError, error_code
+from .errors import DRError, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems
 from .replication import normalize_configuration
 from .result import Result
@@ -135,8 +135,7 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                discovery: Discovery | None = None, facts: PairFacts | None = None) -> _Pair | None:
     problems = clone_spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems)
     dest = spec.resolved_dest_bucket
     discovery = discovery or Discovery()
     facts = facts if facts is not None else PairFacts()
@@ -253,15 +252,12 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, disc
     ``Result.failure``, and the other categories are cloned all the same (data first: the caller goes
     on to replication)."""
     result = Result()
-    try:
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
         pair = _open_pair(clients, spec, check_mode, result, create=True, discovery=discovery, facts=facts)
         planning_only = pair.hands_off and not check_mode  # IaC-owned: the plan is reported, nothing written
         check_mode = pair.hands_off
         _read_ahead(pair, spec.selected_categories)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        raise
     outcomes = {name: _clone_category(name, pair, result, check_mode) for name in spec.selected_categories}
     result.before = {name: outcome["before"] for name, outcome in outcomes.items()}
     result.after = {name: outcome["after"] for name, outcome in outcomes.items()}
@@ -385,12 +381,7 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
 
 
 def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
-    try:
-        configuration = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) != "ReplicationConfigurationNotFoundError":
-            raise
-        configuration = None
+    configuration = buckets.replication_configuration(s3, source)
     rules = (normalize_configuration(configuration) or {}).get("Rules", [])
     towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
                   and rule["Status"] == "Enabled"]

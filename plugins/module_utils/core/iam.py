@@ -9,7 +9,7 @@ import threading
 import weakref
 from typing import Any
 
-from .errors import DRError, error_code
+from .errors import DRError, absent_on, error_code
 from .policies import (BOUNDARY_POLICY_PATH, boundary_policy_arn, boundary_policy_name, canonical_policy,
                        replication_boundary_policy)
 from .result import Result
@@ -82,12 +82,10 @@ _ENSURED_BOUNDARIES: "weakref.WeakKeyDictionary[Any, set[tuple[str, str]]]" = we
 def _ensure_managed_policy(iam, arn: str, name: str, document: dict[str, Any], result: Result, check_mode: bool) -> Any:
     """Create the managed policy, or make ``document`` its default version. Returns the document it held before."""
     try:
-        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        policy = (absent_on(("NoSuchEntity",), iam.get_policy, PolicyArn=arn) or {}).get("Policy")
     except Exception as error:
-        if error_code(error) != "NoSuchEntity":
-            raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
-                          "permission, or give permissions_boundary.", cause=error) from error
-        policy = None
+        raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
+                      "permission, or give permissions_boundary.", cause=error) from error
     if policy is None:
         try:
             result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
@@ -185,17 +183,12 @@ def _converge_role(iam, role: dict[str, Any], role_name: str, trust_policy: dict
 
 def _get_role(iam, role_name: str) -> dict[str, Any] | None:
     try:
-        return iam.get_role(RoleName=role_name)["Role"]
+        response = absent_on(("NoSuchEntity",), iam.get_role, RoleName=role_name)
     except Exception as error:  # botocore ClientError; the core does not import botocore's types
-        if error_code(error) == "NoSuchEntity":
-            return None
         raise DRError(f"Cannot read IAM role {role_name}: {error}. Check iam:GetRole permission.", cause=error)
+    return response["Role"] if response else None
 
 
 def _inline_policy(iam, role_name: str) -> Any:
-    try:
-        return iam.get_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME)["PolicyDocument"]
-    except Exception as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
+    response = absent_on(("NoSuchEntity",), iam.get_role_policy, RoleName=role_name, PolicyName=INLINE_POLICY_NAME)
+    return response["PolicyDocument"] if response else None

@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Any, Iterable
 
-from .errors import DRError, error_code, error_message
+from .errors import DRError, error_code, error_message, invalid_input
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 KMS_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
@@ -180,8 +180,7 @@ def require_no_problems(source_bucket: str, problems: Iterable[str | None], regi
     """Raise the one 'nothing was changed' error for the problems found, if any."""
     found = [problem for problem in problems if problem]
     if found:
-        raise DRError(f"Bucket {source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(found) + ".", bucket=source_bucket, region=region)
+        raise invalid_input(source_bucket, found, region=region)
 
 
 def role_arn_live_problem(iam_client, role_arn: str | None, account_id: str) -> str | None:

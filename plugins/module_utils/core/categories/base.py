@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import describe_error, error_code
+from ..errors import describe_error
 
 
 class Unmapped(Exception):
@@ -107,16 +107,6 @@ class Category:
     def explain(self, error: Exception, dest_s3, dest_bucket: str) -> str:
         """Why cloning this category failed, in a user's words; categories that know S3's refusals say more."""
         return describe_error(error)
-
-
-def absent_on(codes: tuple[str, ...], call, *args, **kwargs):
-    """The call's response, or None when it fails with one of ``codes`` (the 'not configured' errors)."""
-    try:
-        return call(*args, **kwargs)
-    except Exception as error:
-        if error_code(error) in codes:
-            return None
-        raise
 
 
 def without_metadata(response: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import copy
 
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 SSE_S3 = "AES256"
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import re
 
-from ..errors import describe_error, error_code
+from ..errors import absent_on, describe_error, error_code
 from ..policies import canonical_policy
-from .base import Category, Unmapped, absent_on
+from .base import Category, Unmapped
 
 REGION_BOUND_CONDITION_KEYS = ("aws:sourcevpce", "aws:sourcevpc", "s3:dataaccesspointarn")
 KMS_KEY_CONDITION_KEYS = ("s3:x-amz-server-side-encryption-aws-kms-key-id",)
