@@ -45,6 +45,7 @@ from .clients import ClientFactory, Config, retry_config
 from .discovery import Discovery, PairFacts
 from .errors import DRError, describe_error, error_code, error_message, invalid_input, named_errors
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
+from .policies import DEFAULT_PARTITION, arn_partition, bucket_arn
 from .replication import STORAGE_CLASSES
 from .result import Result
 
@@ -497,7 +498,7 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     of object workers shared by all its buckets: one object-level concurrency budget for the whole fleet."""
     source, dest, dest_region = spec.source_bucket, spec.resolved_dest_bucket, spec.dest_region
     discovery, facts = discovery or Discovery(), facts or PairFacts()
-    source_region = discovery.source_region(clients, source)
+    source_region = discovery.source_region(clients, source, dest_region)
     validation.require_no_problems(source, [validation.same_region_problem(source, source_region, dest_region)],
                                    region=source_region)
     with named_errors(source, region=source_region, doing=f"cannot prepare the backfill to {dest} in {dest_region}"):
@@ -656,9 +657,9 @@ def job_description(spec: BackfillSpec) -> str:
     return f"resilience.s3_dr backfill s3://{spec.source_bucket}/{spec.prefix}"[:256]
 
 
-def batch_job_request(spec: BackfillSpec, account_id: str) -> dict[str, Any]:
+def batch_job_request(spec: BackfillSpec, account_id: str, partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """The s3control CreateJob request: S3ReplicateObject over a manifest S3 generates from the source."""
-    report_bucket_arn = f"arn:aws:s3:::{spec.report_bucket}"
+    report_bucket_arn = bucket_arn(spec.report_bucket, partition)
     job_filter: dict[str, Any] = {"EligibleForReplication": True,
                                   "ObjectReplicationStatuses": list(spec.replication_statuses)}
     if spec.prefix:
@@ -671,7 +672,7 @@ def batch_job_request(spec: BackfillSpec, account_id: str) -> dict[str, Any]:
                    "Prefix": spec.report_prefix, "ReportScope": spec.report_scope},
         "ManifestGenerator": {"S3JobManifestGenerator": {
             "ExpectedBucketOwner": account_id,
-            "SourceBucket": f"arn:aws:s3:::{spec.source_bucket}",
+            "SourceBucket": bucket_arn(spec.source_bucket, partition),
             "ManifestOutputLocation": {"ExpectedManifestBucketOwner": account_id, "Bucket": report_bucket_arn,
                                        "ManifestPrefix": spec.report_prefix,
                                        "ManifestFormat": "S3InventoryReport_CSV_20211130"},
@@ -692,12 +693,13 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
     DR bucket among its destinations (when named), the report bucket in the source Region.
     """
     source = spec.source_bucket
-    source_region = buckets.source_bucket_region(clients, source)
+    source_region = buckets.source_bucket_region(clients, source, near_region=spec.dest_region)
     with named_errors(source, region=source_region, doing=f"cannot prepare the Batch Replication job in {source_region}"):
-        account_id = clients("sts", source_region).get_caller_identity()["Account"]
+        identity = clients("sts", source_region).get_caller_identity()
+        account_id = identity["Account"]
         source_s3 = clients("s3", source_region)
         _check_batch_preconditions(clients, spec, source_s3, source_region, account_id)
-        request = batch_job_request(spec, account_id)
+        request = batch_job_request(spec, account_id, arn_partition(identity["Arn"]))
         s3control = clients("s3control", source_region)
         existing = _active_job(s3control, account_id, request["Description"])
 

@@ -20,6 +20,7 @@ from .categories import REGISTRY, Category, RewriteContext, Unmapped
 from .discovery import Discovery, PairFacts, new_dr_bucket_values
 from .errors import DRError, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems
+from .policies import arn_partition, bucket_arn
 from .replication import normalize_configuration
 from .result import Result
 
@@ -139,15 +140,16 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     dest = spec.resolved_dest_bucket
     discovery = discovery or Discovery()
     facts = facts if facts is not None else PairFacts()
-    account_id = discovery.identity(clients, spec.dest_region)["Account"]
-    source_region = discovery.source_region(clients, spec.source_bucket)
+    identity = discovery.identity(clients, spec.dest_region)
+    account_id, partition = identity["Account"], arn_partition(identity["Arn"])
+    source_region = discovery.source_region(clients, spec.source_bucket, spec.dest_region)
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
-                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
+                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped, partition=partition)
     pair = _Pair(spec, source_s3, None, context, facts=facts, clients=clients)
     # The tags come from the tagging category's read, which the clone shares.
     pair.iac_owner = buckets.iac_owner(pair.source_value("tagging") or {}, spec.iac_owner_tags)
@@ -163,13 +165,13 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                           bucket=spec.source_bucket)
         object_lock = (pair.source_value("object-lock") or {}).get("ObjectLockEnabled") == "Enabled"
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, object_lock, result,
-                                     check_mode)
+                                     check_mode, partition)
         if check_mode:
             return pair
         # Known, not read back: what CreateBucket and the baseline writes just made.
         owner = (pair.source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
         facts.dest_exists, facts.dest_created = True, True
-        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner)
+        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner, partition)
         pair.dest_s3 = dest_s3
         return pair
     pair.dest_s3, pair.adopted = dest_s3, True
@@ -185,7 +187,7 @@ def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple
     left = [gap for gap in gaps if not (spec.secure_baseline and BASELINE_CATEGORY[gap] in spec.selected_categories)]
     if left and spec.harden_dest:
         buckets.harden_bucket(pair.dest_s3, pair.context.dest_bucket, left, policy, spec.dest_kms_key_id, result,
-                              check_mode)
+                              check_mode, pair.context.partition)
         return left, []
     if left:
         result.warnings.append(buckets.baseline_gaps_warning(pair.context.dest_bucket, spec.dest_region, left))
@@ -209,7 +211,7 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
     if name == "encryption" and desired is None:
         return dest_value or DEFAULT_ENCRYPTION
     if name == "policy":
-        return buckets.with_tls_only_statement(desired, pair.context.dest_bucket)
+        return buckets.with_tls_only_statement(desired, pair.context.dest_bucket, pair.context.partition)
     if name == "versioning":
         return {"Status": "Enabled"}
     return desired
@@ -361,7 +363,7 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
             entry["skipped_parts"] = plan["skipped_parts"]
         categories[name] = entry
     report["categories"] = categories
-    report["replication"] = _replication_status(pair.source_s3, spec.source_bucket, dest)
+    report["replication"] = _replication_status(pair.source_s3, spec.source_bucket, dest, pair.context.partition)
     report["versioning"] = {"source": buckets.versioning_status(pair.source_s3, spec.source_bucket),
                             "dest": buckets.versioning_status(pair.dest_s3, dest)}
     if compare_objects:
@@ -380,10 +382,10 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
     return report
 
 
-def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
+def _replication_status(s3, source: str, dest: str, partition: str) -> dict[str, Any]:
     configuration = buckets.replication_configuration(s3, source)
     rules = (normalize_configuration(configuration) or {}).get("Rules", [])
-    towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
+    towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == bucket_arn(dest, partition)
                   and rule["Status"] == "Enabled"]
     return {"enabled": bool(towards_dr), "rules": towards_dr}
 

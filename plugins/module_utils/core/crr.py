@@ -126,7 +126,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
     identity = discovery.identity(clients, spec.dest_region)
     account_id, partition = identity["Account"], arn_partition(identity["Arn"])
-    source_region = discovery.source_region(clients, source)
+    source_region = discovery.source_region(clients, source, spec.dest_region)
     _require_valid_target(clients, spec, source_region, account_id)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     dest_account = spec.resolved_dest_account
@@ -162,7 +162,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     # S3 accepts an alias or a bare key id as ReplicaKmsKeyID, and replication then fails: store the key ARN.
     replica_keys = _replica_key_arns(clients, spec, account_id)
     desired_rules = [replication.api_rule({**rule, "replica_kms_key_id": replica_keys.get(rule.get("replica_kms_key_id"))},
-                                          dest, rule.get("priority"))
+                                          dest, rule.get("priority"), partition)
                      for rule in spec.resolved_rules]
     existing_rules = (existing or {}).get("Rules", [])
     foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
@@ -176,8 +176,9 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=[*replica_keys.values(), *_dest_default_key(clients, spec, account_id)],
-            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
-        role_arn, current_role = iam.managed_role(iam_client, account_id, role_name)
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock,
+            partition=partition)
+        role_arn, current_role = iam.managed_role(iam_client, account_id, role_name, partition)
         managed_role = (iam_client, role_name, policy, current_role)
     if existing and existing.get("Role") != role_arn and foreign_rules \
             and not spec.purge_rules and not spec.allow_role_change:
@@ -186,11 +187,12 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     # Writes, in the order that leaves the safest state if one fails.
     if dest_exists is False:
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, source_object_lock,
-                                     result, check_mode)
+                                     result, check_mode, partition)
         dest_versioning = "Enabled"
     elif dest_exists:
         if spec.harden_dest:
-            buckets.harden_bucket(dest_s3, dest, dest_gaps, dest_policy, spec.dest_kms_key_id, result, check_mode)
+            buckets.harden_bucket(dest_s3, dest, dest_gaps, dest_policy, spec.dest_kms_key_id, result, check_mode,
+                                  partition)
             dest_gaps = []
         elif dest_gaps:
             result.warnings.append(buckets.baseline_gaps_warning(dest, spec.dest_region, dest_gaps))
@@ -203,9 +205,9 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         boundary_arn = spec.permissions_boundary or _collection_boundary(
             iam_client, spec, partition, account_id, result, check_mode)
         role_arn, role_created = iam.ensure_role(
-            iam_client, account_id, role_name, replication_trust_policy(account_id, source),
+            iam_client, account_id, role_name, replication_trust_policy(account_id, source, partition),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode,
-            boundary_arn=boundary_arn, current=current_role)
+            boundary_arn=boundary_arn, current=current_role, partition=partition)
 
     merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
     desired_configuration = {"Role": role_arn, "Rules": merged}
@@ -271,7 +273,7 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
 
 def _remove_rules(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source = spec.source_bucket
-    source_region = buckets.source_bucket_region(clients, source)
+    source_region = buckets.source_bucket_region(clients, source, near_region=spec.dest_region)
     source_s3 = clients("s3", source_region)
     existing = buckets.replication_configuration(source_s3, source)
     names = {rule["id"] for rule in spec.resolved_rules}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import describe_error
+from ..policies import DEFAULT_PARTITION, bucket_arn
 
 
 class Unmapped(Exception):
@@ -36,6 +37,7 @@ class RewriteContext:
     on_unmapped: str = "skip"  # or "fail"
     # What could not be carried, in the words a user needs ("notification queue ... has no mapping").
     skipped: list[str] = field(default_factory=list)
+    partition: str = DEFAULT_PARTITION  # of the caller's identity: the DR bucket's ARNs are built in it
 
     def map_bucket(self, bucket: str, what: str) -> str:
         """The DR counterpart of a bucket a setting points at (the source bucket maps to the DR bucket)."""
@@ -46,7 +48,7 @@ class RewriteContext:
         raise Unmapped(f"{what} points at bucket {bucket}, which has no entry in bucket_map")
 
     def map_bucket_arn(self, arn: str, what: str) -> str:
-        return "arn:aws:s3:::" + self.map_bucket(arn.split(":::", 1)[-1], what)
+        return bucket_arn(self.map_bucket(arn.split(":::", 1)[-1], what), self.partition)
 
     def map_access_point_arn(self, arn: str, what: str) -> str:
         """A source access point's ARN in the DR Region: the access-points category recreates this account's

@@ -24,7 +24,7 @@ import json
 import re
 
 from ..errors import absent_on, describe_error, error_code
-from ..policies import canonical_policy
+from ..policies import bucket_arn, canonical_policy
 from .base import Category, Unmapped
 
 REGION_BOUND_CONDITION_KEYS = ("aws:sourcevpce", "aws:sourcevpc", "s3:dataaccesspointarn")
@@ -48,8 +48,8 @@ class Policy(Category):
     def rewrite(self, value, context):
         text = json.dumps(value)
         # The bucket name must end where the ARN part ends: "app" must not rewrite "app-logs".
-        text = re.sub(rf"arn:aws:s3:::{re.escape(context.source_bucket)}(?=[/\"])",
-                      f"arn:aws:s3:::{context.dest_bucket}", text)
+        text = re.sub(rf"arn:[a-z-]+:s3:::{re.escape(context.source_bucket)}(?=[/\"])",
+                      bucket_arn(context.dest_bucket, context.partition), text)
         policy = json.loads(text)
         statements = policy.get("Statement", [])
         statements = statements if isinstance(statements, list) else [statements]
