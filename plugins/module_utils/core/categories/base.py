@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import describe_error
+from ..errors import describe_error, error_code
 from ..policies import DEFAULT_PARTITION, bucket_arn
 
 
@@ -70,8 +70,15 @@ class RewriteContext:
                        f"with a key of {self.dest_region}")
 
 
+# What S3 answers for an API a Region does not offer (Transfer Acceleration in eu-north-1: MethodNotAllowed; in
+# GovCloud: UnsupportedArgument) and S3-compatible stores for one they do not implement (NotImplemented, 501).
+UNSUPPORTED_API_CODES = ("MethodNotAllowed", "UnsupportedArgument", "NotImplemented", "XNotImplemented", "501")
+
+
 class Category:
     name = ""
+    # The piece of the secure baseline (a gap name of buckets.baseline_gaps) this category lays, if any.
+    baseline_gap: str | None = None
 
     def client(self, clients, region: str, account_id: str):
         """What ``read``, ``apply`` and ``delete`` get for a bucket of ``region``: its S3 client."""
@@ -93,6 +100,17 @@ class Category:
 
     def rewrite_absent(self, context: RewriteContext) -> Any:
         """The DR value when the source bucket has none of this category: none, for most categories."""
+        return None
+
+    def secure_baseline(self, desired: Any, dest_value: Any, context: RewriteContext) -> Any:
+        """The DR value with the secure baseline (``secure_baseline: true``) laid on top of ``desired``."""
+        return desired
+
+    def unsupported_read(self, error: Exception) -> str | None:
+        """Why reading this category failed because the API is not there (a Region or an S3-compatible store that
+        does not offer it): the category is skipped with this reason. None: a real failure of the read."""
+        if error_code(error) in UNSUPPORTED_API_CODES:
+            return f"{self.name} is not supported here ({describe_error(error)}), so there is nothing to clone"
         return None
 
     def desired_given_dest(self, desired: Any, dest_value: Any) -> Any:

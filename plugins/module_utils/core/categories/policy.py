@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..buckets import with_tls_only_statement
 from ..errors import absent_on, describe_error, error_code
 from ..policies import bucket_arn, canonical_policy
 from .base import Category, Unmapped
@@ -37,6 +38,7 @@ ACCESS_POINT_ARN = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/
 
 class Policy(Category):
     name = "policy"
+    baseline_gap = "TLS-only bucket policy"
 
     def read(self, s3, bucket):
         response = absent_on(("NoSuchBucketPolicy",), s3.get_bucket_policy, Bucket=bucket)
@@ -66,6 +68,9 @@ class Policy(Category):
         if not carried:
             return None
         return {**policy, "Statement": carried}
+
+    def secure_baseline(self, desired, dest_value, context):
+        return with_tls_only_statement(desired, context.dest_bucket, context.partition)
 
     def apply(self, s3, bucket, value, current):
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(value))
