@@ -46,8 +46,8 @@ def aws(monkeypatch, moto_in_process):
     clients = boto3_clients(boto3.session.Session())
     s3 = clients("s3", SOURCE_REGION)
     s3.create_bucket(Bucket="src", CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-    s3.put_bucket_cors(Bucket="src", CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET"],
-                                                                         "AllowedOrigins": ["*"]}]})
+    s3.put_bucket_cors(Bucket="src", CORSConfiguration={
+        "CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
     s3.put_bucket_tagging(Bucket="src", Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
     return clients
 
