@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlencode
 from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
 from .discovery import Discovery, PairFacts
-from .errors import DRError, describe_error, error_code, error_message, invalid_input, named_errors
+from .errors import DRError, describe_error, error_code, invalid_input, named_errors
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
 from .policies import DEFAULT_PARTITION, arn_partition, bucket_arn
 from .replication import STORAGE_CLASSES
@@ -416,9 +416,7 @@ def failure_message(error: Exception, source: str, dest: str) -> str:
         return "PreconditionFailed: the object changed during the copy; run again to copy its new version"
     if code in ("NoSuchKey", "404"):
         return "NoSuchKey: the object was deleted during the run"
-    if code:
-        return f"{code}: {error_message(error)}"
-    return f"{type(error).__name__}: {error}"
+    return describe_error(error)
 
 
 def part_size_for(size: int, chunksize: int) -> int:

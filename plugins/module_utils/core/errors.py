@@ -93,5 +93,8 @@ def absent_on(codes: tuple[str, ...], call, *args, **kwargs):
 
 
 def describe_error(error: Exception) -> str:
-    """'message (Code)' of an AWS error, or 'message (ExceptionType)' of any other, for user-facing messages."""
+    """The one way an error is told to a user: 'message (Code)' of an AWS error, the message of a DRError (already
+    written for a user), 'message (ExceptionType)' of any other."""
+    if isinstance(error, DRError):
+        return error.message
     return f"{error_message(error)} ({error_code(error) or type(error).__name__})"
