@@ -125,7 +125,7 @@ def test_a_failed_dr_bucket_creation_in_the_clone_lists_nothing_done(aws):
 
 def test_the_write_primitive_records_a_step_only_after_its_call_succeeded():
     result = Result()
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError, match="AccessDenied"):
         result.write("create S3 Batch Replication job", lambda: (_ for _ in ()).throw(
             ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "CreateJob")), False)
     assert result.actions == [] and not result.changed

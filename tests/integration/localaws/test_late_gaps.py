@@ -229,7 +229,8 @@ def check_delete_trail_by_arn(server) -> None:
     trail = make_trail(server, "eu-west-3")
     cloudtrail = client_for(server, "cloudtrail", "eu-west-3")
     cloudtrail.delete_trail(Name=trail["TrailARN"])
-    assert trail["Name"] not in [listed["Name"] for listed in cloudtrail.list_trails()["Trails"]]
+    assert trail["Name"] not in [listed["Name"] for listed in cloudtrail.list_trails()["Trails"]], \
+        f"trail {trail['Name']} is still listed after DeleteTrail by its ARN"
     with pytest.raises(ClientError) as error:
         cloudtrail.delete_trail(Name=trail["TrailARN"])
     assert error.value.response["Error"]["Code"] == "TrailNotFoundException"
@@ -240,7 +241,7 @@ def test_delete_trail_by_arn_deletes_it(localaws):
 
 
 def test_without_patch_delete_trail_by_arn_keeps_the_trail(localaws_without):
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="is still listed after DeleteTrail by its ARN"):
         check_delete_trail_by_arn(localaws_without("cloudtrail_delete_by_arn"))
 
 
@@ -252,7 +253,7 @@ def check_stack_bucket_carries_the_stack_tags(server) -> None:
         "StackId"]
     tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
     assert tags == {"team": "a", "aws:cloudformation:stack-name": stack, "aws:cloudformation:stack-id": stack_id,
-                    "aws:cloudformation:logical-id": "Data"}
+                    "aws:cloudformation:logical-id": "Data"}, f"the stack's bucket is tagged {tags}"
 
 
 def test_a_stack_bucket_carries_the_stack_tags(localaws):
@@ -260,5 +261,5 @@ def test_a_stack_bucket_carries_the_stack_tags(localaws):
 
 
 def test_without_patch_a_stack_bucket_has_only_its_template_tags(localaws_without):
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"^the stack's bucket is tagged \{'team': 'a'\}"):
         check_stack_bucket_carries_the_stack_tags(localaws_without("cloudformation_stack_tags"))
