@@ -158,6 +158,11 @@ def run_playbook(localaws, tmp_path):
 
     ``run_playbook("playbooks/x.yml", extra_vars={...}, check=True, diff=True)`` -> PlaybookRun.
     """
+    return playbook_runner(localaws, tmp_path)
+
+
+def playbook_runner(localaws, tmp_path: Path):
+    """``run_playbook`` for fixtures of a wider scope (a module's deployment), writing its files in ``tmp_path``."""
     def run(playbook: str | Path, extra_vars: dict | None = None, check: bool = False, diff: bool = False,
             env: dict[str, str] | None = None) -> PlaybookRun:
         command = [ANSIBLE_PLAYBOOK, str(playbook)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.categories import REGISTRY
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error, invalid_input_message
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation import selection_problems
@@ -84,7 +84,7 @@ def selected_buckets(module, clients, discovery=None) -> dict[str, str | None]:
     problems = selection_problems(params["source_bucket"], params["sources"], params["source_tags"],
                                   params["source_region"], params["dest_region"], params["allow_unknown_region"])
     if problems:
-        module.fail_json(msg="Nothing was changed because the input is invalid: " + "; ".join(problems) + ".")
+        module.fail_json(msg=invalid_input_message(problems))
     if params["source_bucket"]:
         return {params["source_bucket"]: params["dest_bucket"]}
     if params["sources"]:

@@ -85,6 +85,7 @@ extends_documentation_fragment:
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules
+  - resilience.s3_dr.bucket_regions
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """

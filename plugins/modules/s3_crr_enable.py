@@ -233,6 +233,7 @@ extends_documentation_fragment:
   - resilience.s3_dr.attributes
   - resilience.s3_dr.bucket_selection
   - amazon.aws.common.modules
+  - resilience.s3_dr.bucket_regions
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """

@@ -48,6 +48,7 @@ extends_documentation_fragment:
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules
+  - resilience.s3_dr.bucket_regions
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """
@@ -139,6 +140,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_spec_problems, drift_report
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import invalid_input_message
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
@@ -164,9 +166,9 @@ def main():
     # Bad input is the caller's mistake, not a DR finding: fail instead of reporting the bucket as not ready.
     invalid = {bucket: clone_spec_problems(spec) for bucket, spec in specs.items() if clone_spec_problems(spec)}
     if invalid:
-        module.fail_json(msg="Nothing was checked because the input is invalid: " + "; ".join(
-            f"bucket {bucket}: {'; '.join(problems)}" for bucket, problems in invalid.items()) + ".",
-            failed_buckets=sorted(invalid))
+        module.fail_json(msg=invalid_input_message([f"bucket {bucket}: {'; '.join(problems)}"
+                                                    for bucket, problems in invalid.items()], "checked"),
+                         failed_buckets=sorted(invalid))
 
     def report(bucket):
         return drift_report(clients, specs[bucket], module.params["compare_objects"], module.params["max_keys"])

@@ -74,6 +74,7 @@ extends_documentation_fragment:
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules
+  - resilience.s3_dr.bucket_regions
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """
@@ -178,6 +179,7 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.core.drill import
 )
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import invalid_input_message
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
@@ -217,9 +219,9 @@ def main():
     invalid = {bucket: clone_spec_problems(spec.clone) + drill_spec_problems(spec) for bucket, spec in drills.items()}
     invalid = {bucket: problems for bucket, problems in invalid.items() if problems}
     if invalid:
-        module.fail_json(msg="Nothing was drilled because the input is invalid: " + "; ".join(
-            f"bucket {bucket}: {'; '.join(problems)}" for bucket, problems in invalid.items()) + ".",
-            failed_buckets=sorted(invalid))
+        module.fail_json(msg=invalid_input_message([f"bucket {bucket}: {'; '.join(problems)}"
+                                                    for bucket, problems in invalid.items()], "drilled"),
+                         failed_buckets=sorted(invalid))
 
     outcomes = run_fleet(selection, lambda bucket: run_drill(clients, drills[bucket], module.check_mode),
                          params["concurrency"])

@@ -90,6 +90,7 @@ extends_documentation_fragment:
   - resilience.s3_dr.bucket_selection
   - resilience.s3_dr.clone_options
   - amazon.aws.common.modules
+  - resilience.s3_dr.bucket_regions
   - amazon.aws.region.modules
   - amazon.aws.boto3
 """
@@ -166,6 +167,7 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.core.pairs import
     plan_problems,
     run_pairs,
 )
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import invalid_input_message
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
@@ -212,9 +214,8 @@ def main():
     problems = plan_problems(plan, next(iter(selection), "example"), None)
     if problems:
         names = sorted(selection)
-        module.fail_json(msg=f"Nothing was changed for {', '.join(names[:10])}"
-                             + (f" and {len(names) - 10} more buckets" if len(names) > 10 else "")
-                             + " because the input is invalid: " + "; ".join(problems) + ".")
+        module.fail_json(msg=invalid_input_message(problems, subject=f" for {', '.join(names[:10])}" + (
+            f" and {len(names) - 10} more buckets" if len(names) > 10 else "")))
 
     summary, diff = FleetSummary(), {"before": {}, "after": {}}
     warnings: list[str] = []

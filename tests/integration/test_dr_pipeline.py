@@ -9,7 +9,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import WAIT_SECONDS, client_for, other_account_client, wait_for
+from conftest import WAIT_SECONDS, client_for, other_account_client, playbook_runner, wait_for
 
 SOURCE_REGION, DR_REGION = "ca-central-1", "eu-north-1"
 
@@ -32,15 +32,29 @@ def replication_rules(aws_client, bucket):
 
 
 @pytest.fixture(scope="module")
-def pipeline_vars():
-    return {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
-            "dr_pipeline_name_prefix": f"e2e{uuid.uuid4().hex[:6]}"}
+def pipeline_vars(localaws, tmp_path_factory):
+    """The pipeline, deployed once for the tests of this module, so that each of them also runs alone
+    (``pytest tests/integration/test_dr_pipeline.py::test_x``): its variables."""
+    variables = {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
+                 "dr_pipeline_name_prefix": f"e2e{uuid.uuid4().hex[:6]}"}
+    run_playbook = playbook_runner(localaws, tmp_path_factory.mktemp("dr-pipeline"))
+    first = run_playbook("playbooks/dr_setup.yml", extra_vars=variables)
+    assert first.rc == 0, first
+    return variables
+
+
+def make_dr_pair(aws_client, prefix: str) -> str:
+    """A source bucket tagged dr=true, once the deployed pipeline has made its DR bucket and replication."""
+    bucket = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    s3 = aws_client("s3", SOURCE_REGION)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
+    wait_for(lambda: replication_rules(aws_client, bucket), f"replication on {bucket}")
+    return bucket
 
 
 @pytest.mark.core_matrix
 def test_pipeline_deploys_idempotently_and_tagging_makes_a_dr_pair(localaws, run_playbook, aws_client, pipeline_vars):
-    first = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
-    assert first.rc == 0, first
     again = run_playbook("playbooks/dr_setup.yml", extra_vars=pipeline_vars)
     assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
     prefix = pipeline_vars["dr_pipeline_name_prefix"]
@@ -159,11 +173,7 @@ def test_deployed_function_refuses_an_untagged_bucket_and_a_malformed_message(lo
 
 
 def test_same_event_twice_writes_nothing_more(localaws, aws_client, pipeline_vars):
-    bucket = f"e2e-twice-{uuid.uuid4().hex[:8]}"
-    s3 = aws_client("s3", SOURCE_REGION)
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "dr", "Value": "true"}]})
-    wait_for(lambda: replication_rules(aws_client, bucket), f"replication on {bucket}")
+    bucket = make_dr_pair(aws_client, "e2e-twice")
     localaws.start_recording()
     wait_until_quiet(localaws)  # let the duplicates the tagging itself caused finish
 
@@ -253,6 +263,7 @@ def test_failure_ends_in_the_dead_letter_queue_naming_the_bucket(localaws, aws_c
 @pytest.mark.core_matrix
 def test_teardown_removes_the_pipeline_and_keeps_dr_buckets(run_playbook, aws_client, pipeline_vars):
     prefix = f"{pipeline_vars['dr_pipeline_name_prefix']}-{SOURCE_REGION}"
+    kept = make_dr_pair(aws_client, "e2e-kept")
     gone = run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars)
     assert gone.rc == 0 and gone.recap["localhost"]["changed"] > 0, gone
     functions = [f["FunctionName"] for f in aws_client("lambda", SOURCE_REGION).list_functions()["Functions"]]
@@ -262,7 +273,8 @@ def test_teardown_removes_the_pipeline_and_keeps_dr_buckets(run_playbook, aws_cl
     assert not [arn for arn in topics if prefix in arn]
     assert not [r for r in aws_client("events", SOURCE_REGION).list_rules()["Rules"] if r["Name"].startswith(prefix)]
     assert not [r for r in aws_client("iam").list_roles()["Roles"] if r["RoleName"].startswith(prefix)]
-    dr_buckets = [b["Name"] for b in aws_client("s3", DR_REGION).list_buckets()["Buckets"] if b["Name"].startswith("e2e-app-")]
-    assert dr_buckets, "DR buckets are kept"
+    aws_client("s3", DR_REGION).head_bucket(Bucket=f"{kept}-dr")  # DR buckets are kept
+    assert replication_rules(aws_client, kept)[0]["ID"] == "dr"  # and so is their replication
+    assert aws_client("iam").get_role(RoleName=f"s3-crr-{kept}")["Role"]
     again = run_playbook("playbooks/dr_teardown.yml", extra_vars=pipeline_vars)
     assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again

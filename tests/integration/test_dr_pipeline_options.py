@@ -8,18 +8,24 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import wait_for
+from conftest import client_for, playbook_runner, wait_for
 
 SOURCE_REGION, DR_REGION = "ap-northeast-1", "ap-southeast-1"
 ACCOUNT = "123456789012"
 
 
 @pytest.fixture(scope="module")
-def options_vars():
-    return {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
-            "dr_pipeline_name_prefix": f"opt{uuid.uuid4().hex[:6]}", "dr_pipeline_cloudtrail": True,
-            "dr_pipeline_audit_table": True, "dr_pipeline_on_untag": "disable", "dr_pipeline_sweep_schedule": "",
-            "dr_pipeline_backfill": False}
+def options_vars(localaws, tmp_path_factory):
+    """The pipeline with its options, deployed once for the tests of this module (each also runs alone)."""
+    variables = {"dr_pipeline_source_region": SOURCE_REGION, "dr_pipeline_dest_region": DR_REGION,
+                 "dr_pipeline_name_prefix": f"opt{uuid.uuid4().hex[:6]}", "dr_pipeline_cloudtrail": True,
+                 "dr_pipeline_audit_table": True, "dr_pipeline_on_untag": "disable", "dr_pipeline_sweep_schedule": "",
+                 "dr_pipeline_backfill": False}
+    trails = client_for(localaws, "cloudtrail", SOURCE_REGION).describe_trails(includeShadowTrails=True)["trailList"]
+    assert trails == [], "no trail covers the Region before the deployment"
+    first = playbook_runner(localaws, tmp_path_factory.mktemp("options"))("playbooks/dr_setup.yml", extra_vars=variables)
+    assert first.rc == 0, first
+    return variables
 
 
 def names(options_vars) -> dict[str, str]:
@@ -37,9 +43,6 @@ def audit_records(aws_client, table: str, bucket: str) -> list[dict]:
 
 def test_options_deploy_a_trail_and_an_audit_table_idempotently(localaws, run_playbook, aws_client, options_vars):
     cloudtrail = aws_client("cloudtrail", SOURCE_REGION)
-    assert cloudtrail.describe_trails(includeShadowTrails=True)["trailList"] == [], "no trail covers the Region yet"
-    first = run_playbook("playbooks/dr_setup.yml", extra_vars=options_vars)
-    assert first.rc == 0, first
     again = run_playbook("playbooks/dr_setup.yml", extra_vars=options_vars)
     assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again
 

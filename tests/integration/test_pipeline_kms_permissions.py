@@ -31,7 +31,7 @@ def function_policy(keys, tmp_path_factory) -> dict:
     """The enable_replication role policy for a pipeline mapping the source key to the DR key."""
     source_key, dr_key = keys
     rendered = render_role_policies(tmp_path_factory.mktemp("render"), {
-        "dr_pipeline_caller": {"account": ACCOUNT},
+        "dr_pipeline_caller": {"account": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/deployer"},
         "dr_pipeline_pairs": [{"source_region": SOURCE_REGION, "dest_region": DR_REGION}],
         "dr_pipeline_kms_key_map": {source_key: dr_key}, "dr_pipeline_dest_kms_key_id": dr_key})
     return next(document for name, document in rendered.items() if name.startswith("policy_enable_replication"))

@@ -102,7 +102,7 @@ def _render_play(templates: list[str], output: Path, overrides: dict[str, Any]) 
         **include_vars,
         # What main.yml reads from AWS, and the options that add statements, on.
         "role_path": str(ROLE),
-        "dr_pipeline_caller": {"account": ACCOUNT},
+        "dr_pipeline_caller": {"account": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/deployer"},
         "dr_pipeline_boundary_arn": policies.boundary_policy_arn("aws", ACCOUNT),  # set by present.yml
         "dr_pipeline_pair": "{{ dr_pipeline_pairs[0] }}",
         "dr_pipeline_audit_table": True,

@@ -14,7 +14,6 @@ from .recording import ApiCall, read_recording
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = REPO_ROOT / ".localaws"
-DUMMY_ACCOUNT_ID = "123456789012"  # moto's default account
 READY_TIMEOUT_SECONDS = 60
 
 

@@ -44,8 +44,9 @@ from urllib.parse import unquote, urlencode
 from . import buckets, validation
 from .clients import ClientFactory, Config, retry_config
 from .discovery import Discovery, PairFacts
-from .errors import DRError, describe_error, error_code, error_message
+from .errors import DRError, describe_error, error_code, invalid_input, named_errors
 from .naming import bucket_name_problem, dr_bucket_name, pair_name_problems
+from .policies import DEFAULT_PARTITION, arn_partition, bucket_arn
 from .replication import STORAGE_CLASSES
 from .result import Result
 
@@ -64,7 +65,6 @@ DEFAULT_PROGRESS_INTERVAL = 30.0
 MAX_FAILURES_RETURNED = 100
 # User metadata key (x-amz-meta-s3dr-source-etag) carrying the source ETag on copies whose own ETag differs.
 SOURCE_ETAG_METADATA = "s3dr-source-etag"
-ARCHIVED_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
 METHODS = ("copy", "batch_replication")
 REPORT_SCOPES = ("AllTasks", "FailedTasksOnly")
 REPLICATION_STATUSES = ("NONE", "FAILED", "COMPLETED", "REPLICA")
@@ -200,8 +200,7 @@ def backfill(clients, spec: BackfillSpec, check_mode: bool = False,
     """
     problems = spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was copied because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems, "copied")
     if spec.method == "batch_replication":
         return batch_replication(clients, spec, check_mode)
     return copy_missing(clients, spec, check_mode, progress, discovery, pool=pool)
@@ -421,9 +420,7 @@ def failure_message(error: Exception, source: str, dest: str) -> str:
         return "PreconditionFailed: the object changed during the copy; run again to copy its new version"
     if code in ("NoSuchKey", "404"):
         return "NoSuchKey: the object was deleted during the run"
-    if code:
-        return f"{code}: {error_message(error)}"
-    return f"{type(error).__name__}: {error}"
+    return describe_error(error)
 
 
 def part_size_for(size: int, chunksize: int) -> int:
@@ -503,10 +500,10 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
     of object workers shared by all its buckets: one object-level concurrency budget for the whole fleet."""
     source, dest, dest_region = spec.source_bucket, spec.resolved_dest_bucket, spec.dest_region
     discovery, facts = discovery or Discovery(), facts or PairFacts()
-    source_region = discovery.source_region(clients, source)
+    source_region = discovery.source_region(clients, source, dest_region)
     validation.require_no_problems(source, [validation.same_region_problem(source, source_region, dest_region)],
                                    region=source_region)
-    try:
+    with named_errors(source, region=source_region, doing=f"cannot prepare the backfill to {dest} in {dest_region}"):
         account_id = discovery.identity(clients, dest_region)["Account"]
         source_s3, dest_s3 = clients("s3", source_region), clients("s3", dest_region)
         if facts.dest_exists is None:
@@ -516,14 +513,6 @@ def copy_missing(clients, spec: BackfillSpec, check_mode: bool = False,
                           "Create it first (resilience.s3_dr.s3_crr_enable does), or set dest_bucket.",
                           bucket=source, region=source_region)
         dest_is_kms = bool(spec.dest_kms_key_id) or _default_kms_key(facts, dest_s3, dest) is not None
-    except DRError as error:
-        if source not in error.message:
-            error.message = f"Bucket {source}: {error.message}"
-        raise
-    except Exception as error:
-        raise DRError(f"Bucket {source}: cannot prepare the backfill to {dest} in {dest_region}: "
-                      f"{describe_error(error)}.",
-                      bucket=source, region=source_region, cause=error) from error
 
     stats = _Stats()
     copier = _Copier(source_s3, dest_s3, spec, dest, dest_is_kms, stats, check_mode)
@@ -687,9 +676,9 @@ def job_description(spec: BackfillSpec) -> str:
     return f"resilience.s3_dr backfill s3://{spec.source_bucket}/{spec.prefix}"[:256]
 
 
-def batch_job_request(spec: BackfillSpec, account_id: str) -> dict[str, Any]:
+def batch_job_request(spec: BackfillSpec, account_id: str, partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """The s3control CreateJob request: S3ReplicateObject over a manifest S3 generates from the source."""
-    report_bucket_arn = f"arn:aws:s3:::{spec.report_bucket}"
+    report_bucket_arn = bucket_arn(spec.report_bucket, partition)
     job_filter: dict[str, Any] = {"EligibleForReplication": True,
                                   "ObjectReplicationStatuses": list(spec.replication_statuses)}
     if spec.prefix:
@@ -702,7 +691,7 @@ def batch_job_request(spec: BackfillSpec, account_id: str) -> dict[str, Any]:
                    "Prefix": spec.report_prefix, "ReportScope": spec.report_scope},
         "ManifestGenerator": {"S3JobManifestGenerator": {
             "ExpectedBucketOwner": account_id,
-            "SourceBucket": f"arn:aws:s3:::{spec.source_bucket}",
+            "SourceBucket": bucket_arn(spec.source_bucket, partition),
             "ManifestOutputLocation": {"ExpectedManifestBucketOwner": account_id, "Bucket": report_bucket_arn,
                                        "ManifestPrefix": spec.report_prefix,
                                        "ManifestFormat": "S3InventoryReport_CSV_20211130"},
@@ -723,23 +712,15 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
     DR bucket among its destinations (when named), the report bucket in the source Region.
     """
     source = spec.source_bucket
-    source_region = buckets.source_bucket_region(clients, source)
-    try:
-        account_id = clients("sts", source_region).get_caller_identity()["Account"]
+    source_region = buckets.source_bucket_region(clients, source, near_region=spec.dest_region)
+    with named_errors(source, region=source_region, doing=f"cannot prepare the Batch Replication job in {source_region}"):
+        identity = clients("sts", source_region).get_caller_identity()
+        account_id = identity["Account"]
         source_s3 = clients("s3", source_region)
         _check_batch_preconditions(clients, spec, source_s3, source_region, account_id)
-        request = batch_job_request(spec, account_id)
+        request = batch_job_request(spec, account_id, arn_partition(identity["Arn"]))
         s3control = clients("s3control", source_region)
         existing, existing_status = _existing_job(s3control, account_id, request["Description"])
-    except DRError as error:
-        if source not in error.message:
-            error.message = f"Bucket {source}: {error.message}"
-        error.region = error.region or source_region
-        raise
-    except Exception as error:
-        raise DRError(f"Bucket {source}: cannot prepare the Batch Replication job in {source_region}: "
-                      f"{describe_error(error)}.",
-                      bucket=source, region=source_region, cause=error) from error
 
     if existing_status == "Failed":
         raise DRError(f"Bucket {source}: the Batch Replication job {existing} made today in {source_region} for the same "
@@ -756,17 +737,21 @@ def batch_replication(clients, spec: BackfillSpec, check_mode: bool = False) -> 
         result.data = {**data, "job_id": existing, "job_created": False, "job_status": existing_status,
                        "report": report_location(spec, existing)}
         return result
-    result.record(f"create S3 Batch Replication job for s3://{source}/{spec.prefix} (statuses "
-                  f"{', '.join(spec.replication_statuses)}, report to s3://{spec.report_bucket}/{spec.report_prefix})")
-    job_id = None
-    if not check_mode:
+    created: dict[str, str] = {}
+
+    def create_job() -> None:
         try:
-            job_id = s3control.create_job(**request, ClientRequestToken=batch_request_token(request))["JobId"]
+            created["JobId"] = s3control.create_job(**request, ClientRequestToken=batch_request_token(request))["JobId"]
         except Exception as error:
             raise DRError(f"Bucket {source}: S3 refused the Batch Replication job in {source_region}: "
                           f"{describe_error(error)}. Check that "
                           f"batch_role_arn {spec.batch_role_arn} trusts batchoperations.s3.amazonaws.com and this "
                           "identity may iam:PassRole it.", bucket=source, region=source_region, cause=error) from error
+
+    result.write(f"create S3 Batch Replication job for s3://{source}/{spec.prefix} (statuses "
+                 f"{', '.join(spec.replication_statuses)}, report to s3://{spec.report_bucket}/{spec.report_prefix})",
+                 create_job, check_mode)
+    job_id = created.get("JobId")
     result.after = {**result.before, "active_job": job_id or "(new job)"}
     result.data = {**data, "job_id": job_id, "job_created": not check_mode, "job_status": "New" if job_id else None,
                    "report": report_location(spec, job_id)}

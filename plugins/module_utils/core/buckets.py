@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import DRError, error_code, error_message
-from .policies import tls_only_bucket_policy
+from .errors import DRError, absent_on, error_code, error_message
+from .policies import DEFAULT_PARTITION, tls_only_bucket_policy
 from .result import Result
 from .waiting import BUCKET_SETTLING_CODES, retry_while
 
 BLOCK_ALL_PUBLIC_ACCESS = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                            "RestrictPublicBuckets": True}
-DISCOVERY_REGION = "us-east-1"  # GetBucketLocation answers for a bucket of any Region from here
+DISCOVERY_REGION = "us-east-1"  # where a bucket's Region is asked when no Region of the task's partition is known
 BUCKET_SETTLING_SECONDS = 60
 
 
@@ -25,14 +25,36 @@ def region_of_location(location_constraint: str | None) -> str:
     return "eu-west-1" if location_constraint == "EU" else location_constraint
 
 
-def source_bucket_region(clients, bucket: str, expected_owner: str | None = None) -> str:
+def head_bucket_region(response: dict[str, Any]) -> str | None:
+    """The Region HeadBucket answered (``BucketRegion``, the x-amz-bucket-region header), or None when the store
+    sent none (some S3-compatible stores)."""
+    headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    return response.get("BucketRegion") or headers.get("x-amz-bucket-region")
+
+
+def source_bucket_region(clients, bucket: str, expected_owner: str | None = None, near_region: str | None = None
+                         ) -> str:
     """The Region of a bucket this account must own, or a clear error.
 
-    With ``expected_owner`` (an account id), S3 refuses a bucket of any other account (AccessDenied).
+    HeadBucket's x-amz-bucket-region first, which AWS recommends over GetBucketLocation (GetBucketLocation, S3 API
+    Reference), asked in ``near_region`` (any Region of the task's partition: botocore follows S3's redirect to
+    the bucket's Region). Where HeadBucket is refused (it needs s3:ListBucket) or names no Region, GetBucketLocation,
+    which S3 keeps for backward compatibility. With ``expected_owner`` (an account id), S3 refuses a bucket of any
+    other account (AccessDenied).
     """
     owner = {"ExpectedBucketOwner": expected_owner} if expected_owner else {}
+    s3 = clients("s3", near_region or DISCOVERY_REGION)
     try:
-        location = clients("s3", DISCOVERY_REGION).get_bucket_location(Bucket=bucket, **owner)["LocationConstraint"]
+        region = head_bucket_region(s3.head_bucket(Bucket=bucket, **owner))
+    except Exception as error:
+        if error_code(error) in ("404", "NoSuchBucket", "NotFound"):
+            raise DRError(f"Source bucket {bucket} does not exist. Check the name, or create it first.",
+                          bucket=bucket, cause=error) from error
+        region = None
+    if region:
+        return region
+    try:
+        location = s3.get_bucket_location(Bucket=bucket, **owner)["LocationConstraint"]
     except Exception as error:
         code = error_code(error)
         if code == "NoSuchBucket":
@@ -78,7 +100,7 @@ def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
                           "another account, set dest_account.", bucket=bucket, region=region, cause=error)
         raise DRError(f"Cannot check DR bucket {bucket}: {error_message(error)}", bucket=bucket, region=region,
                       cause=error)
-    _require_dr_region(s3, bucket, region, response.get("BucketRegion"))
+    _require_dr_region(s3, bucket, region, head_bucket_region(response))
     return True
 
 
@@ -115,15 +137,12 @@ def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str,
     """
     owner = {"ExpectedBucketOwner": expected_owner} if expected_owner else {}
     try:
-        tag_set = s3.get_bucket_tagging(Bucket=bucket, **owner)["TagSet"]
+        response = absent_on(("NoSuchTagSet",), s3.get_bucket_tagging, Bucket=bucket, **owner)
     except Exception as error:
-        code = error_code(error)
-        if code == "NoSuchTagSet":
-            return {}
-        if code == "NoSuchBucket":
+        if error_code(error) == "NoSuchBucket":
             return None
         raise
-    return {tag["Key"]: tag["Value"] for tag in tag_set}
+    return {tag["Key"]: tag["Value"] for tag in (response or {}).get("TagSet", [])}
 
 
 def versioning_status(s3, bucket: str) -> str:
@@ -133,12 +152,8 @@ def versioning_status(s3, bucket: str) -> str:
 
 def replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
     """The bucket's replication configuration as S3 answers it, or None when it has none."""
-    try:
-        return s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) == "ReplicationConfigurationNotFoundError":
-            return None
-        raise
+    response = absent_on(("ReplicationConfigurationNotFoundError",), s3.get_bucket_replication, Bucket=bucket)
+    return response["ReplicationConfiguration"] if response else None
 
 
 def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode: bool) -> str:
@@ -152,13 +167,8 @@ def ensure_versioning(s3, bucket: str, current: str, result: Result, check_mode:
 
 
 def object_lock_enabled(s3, bucket: str) -> bool:
-    try:
-        configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
-    except Exception as error:
-        if error_code(error) == "ObjectLockConfigurationNotFoundError":
-            return False
-        raise
-    return configuration.get("ObjectLockEnabled") == "Enabled"
+    response = absent_on(("ObjectLockConfigurationNotFoundError",), s3.get_object_lock_configuration, Bucket=bucket)
+    return (response or {}).get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
 
 def object_lock_advice(bucket: str, region: str | None = None) -> str:
@@ -172,7 +182,7 @@ def object_lock_advice(bucket: str, region: str | None = None) -> str:
 
 
 def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, object_lock: bool,
-                         result: Result, check_mode: bool) -> None:
+                         result: Result, check_mode: bool, partition: str = DEFAULT_PARTITION) -> None:
     """Create a DR bucket locked down by default.
 
     Public access blocked, object ownership BucketOwnerEnforced (ACLs off), default encryption
@@ -202,7 +212,7 @@ def create_secure_bucket(s3, bucket: str, region: str, kms_key_id: str | None, o
     result.write(f"create DR bucket {bucket} in {region}" + (" with Object Lock" if object_lock else ""),
                  create_bucket, check_mode)
     # Ownership is set by CreateBucket itself; the other baseline pieces are separate calls.
-    steps = baseline_writes(s3, bucket, kms_key_id)
+    steps = baseline_writes(s3, bucket, kms_key_id, partition=partition)
     for gap in ("public access block", "default encryption", "TLS-only bucket policy"):
         _settled_write(bucket, *steps[gap], result, check_mode)
     _settled_write(bucket, "enable versioning", lambda: s3.put_bucket_versioning(
@@ -219,13 +229,14 @@ def _settled_write(bucket: str, action: str, call, result: Result, check_mode: b
         call, BUCKET_SETTLING_CODES, BUCKET_SETTLING_SECONDS, f"{action} on bucket {bucket}"), check_mode)
 
 
-def baseline_writes(s3, bucket: str, kms_key_id: str | None, current_policy: dict[str, Any] | None = None):
+def baseline_writes(s3, bucket: str, kms_key_id: str | None, current_policy: dict[str, Any] | None = None,
+                    partition: str = DEFAULT_PARTITION):
     """Gap name -> (action, call) that closes it: the secure baseline every DR bucket of the collection gets."""
     rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     if kms_key_id:
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_id},
                 "BucketKeyEnabled": True}
-    policy = with_tls_only_statement(current_policy, bucket)
+    policy = with_tls_only_statement(current_policy, bucket, partition)
     return {
         "public access block": ("block public access", lambda: s3.put_public_access_block(
             Bucket=bucket, PublicAccessBlockConfiguration=dict(BLOCK_ALL_PUBLIC_ACCESS))),
@@ -238,9 +249,10 @@ def baseline_writes(s3, bucket: str, kms_key_id: str | None, current_policy: dic
     }
 
 
-def with_tls_only_statement(policy: dict[str, Any] | None, bucket: str) -> dict[str, Any]:
+def with_tls_only_statement(policy: dict[str, Any] | None, bucket: str, partition: str = DEFAULT_PARTITION
+                            ) -> dict[str, Any]:
     """``policy`` with the TLS-only deny statement added (kept as it is when it has one)."""
-    baseline = tls_only_bucket_policy(bucket)["Statement"][0]
+    baseline = tls_only_bucket_policy(bucket, partition)["Statement"][0]
     statements = list((policy or {}).get("Statement", []))
     if not any(statement.get("Sid") == baseline["Sid"] or _denies_plain_http(statement) for statement in statements):
         statements.append(baseline)
@@ -281,9 +293,9 @@ def baseline_gaps(s3, bucket: str, known: dict[str, Any] | None = None) -> tuple
 
 
 def harden_bucket(s3, bucket: str, gaps: list[str], policy: dict[str, Any] | None, kms_key_id: str | None,
-                  result: Result, check_mode: bool) -> None:
+                  result: Result, check_mode: bool, partition: str = DEFAULT_PARTITION) -> None:
     """Close the gaps ``baseline_gaps`` found, with the same writes a new DR bucket gets."""
-    steps = baseline_writes(s3, bucket, kms_key_id, policy)
+    steps = baseline_writes(s3, bucket, kms_key_id, policy, partition)
     for gap in gaps:
         _settled_write(bucket, *steps[gap], result, check_mode)
 
@@ -297,12 +309,8 @@ def baseline_gaps_warning(bucket: str, region: str, gaps: list[str]) -> str:
 
 def default_encryption_rules(s3, bucket: str) -> list[dict[str, Any]] | None:
     """The bucket's default encryption rules, or None when it has none."""
-    try:
-        return s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-    except Exception as error:
-        if error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
-            return None
-        raise
+    response = absent_on(("ServerSideEncryptionConfigurationNotFoundError",), s3.get_bucket_encryption, Bucket=bucket)
+    return response["ServerSideEncryptionConfiguration"]["Rules"] if response else None
 
 
 def default_kms_key(s3, bucket: str) -> str | None:

@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets, validation
-from .buckets import BLOCK_ALL_PUBLIC_ACCESS
 from .categories import REGISTRY, Category, RewriteContext, Unmapped
 from .discovery import Discovery, PairFacts, new_dr_bucket_values
-from .errors import DRError, error_code
+from .errors import DRError, describe_error, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems
+from .policies import arn_partition, bucket_arn
 from .replication import normalize_configuration
 from .result import Result
 
 LOG = logging.getLogger(__name__)
 WRITE_VERBS = {"created": "create", "updated": "update", "deleted": "delete"}
 READ_AHEAD = 4  # category reads of one bucket pair in flight at once
-DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
 
 
 @dataclass
@@ -92,8 +91,7 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
 
 
 # The clone category that lays each piece of the secure baseline (buckets.baseline_gaps names) on the DR bucket.
-BASELINE_CATEGORY = {"public access block": "public-access-block", "default encryption": "encryption",
-                     "TLS-only bucket policy": "policy", "object ownership BucketOwnerEnforced": "ownership-controls"}
+BASELINE_CATEGORY = {category.baseline_gap: name for name, category in REGISTRY.items() if category.baseline_gap}
 
 
 @dataclass
@@ -107,6 +105,7 @@ class _Pair:
     clients: Any = None
     iac_owner: str | None = None  # who declares the source bucket in code, when someone does
     hands_off: bool = False  # plan only: check mode, or an IaC-owned source without iac_owned: clone
+    owner_unknown: str | None = None  # why the tags that say who owns the source could not be read
 
     def source(self, category: Category) -> Any:
         """What the category reads the source bucket with (the S3 client of its Region, or another)."""
@@ -130,29 +129,55 @@ class _Pair:
             self.facts.dest_values[name] = REGISTRY[name].read(self.dest(REGISTRY[name]), self.context.dest_bucket)
         return self.facts.dest_values[name]
 
+    def read_failure(self, name: str) -> dict[str, Any] | None:
+        """Both sides of a category read (once); None when they were read, else the category's outcome: skipped
+        where its API is not offered (a Region or an S3-compatible store without it), failed otherwise."""
+        try:
+            self.source_value(name)
+            if self.dest_s3 is not None:
+                self.dest_value(name)
+        except Exception as error:  # pylint: disable=broad-exception-caught  # this category's outcome
+            category = REGISTRY[name]
+            reason = category.unsupported_read(error)
+            if reason:
+                return {"status": "skipped", "reason": reason}
+            return {"status": "failed", "reason": category.explain(error, self.dest(category), self.context.dest_bucket),
+                    "error_code": error_code(error)}
+        return None
+
+    def optional_source_value(self, name: str) -> Any:
+        """A source value where the run can go on without it (its read failure is the category's, reported when
+        the category is cloned): None when it cannot be read."""
+        return None if self.read_failure(name) else self.facts.source_values.get(name)
+
 
 def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, create: bool,
                discovery: Discovery | None = None, facts: PairFacts | None = None) -> _Pair | None:
     problems = clone_spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems)
     dest = spec.resolved_dest_bucket
     discovery = discovery or Discovery()
     facts = facts if facts is not None else PairFacts()
-    account_id = discovery.identity(clients, spec.dest_region)["Account"]
-    source_region = discovery.source_region(clients, spec.source_bucket)
+    identity = discovery.identity(clients, spec.dest_region)
+    account_id, partition = identity["Account"], arn_partition(identity["Arn"])
+    source_region = discovery.source_region(clients, spec.source_bucket, spec.dest_region)
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
-                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped)
+                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped, partition=partition)
     pair = _Pair(spec, source_s3, None, context, facts=facts, clients=clients)
-    # The tags come from the tagging category's read, which the clone shares.
-    pair.iac_owner = buckets.iac_owner(pair.source_value("tagging") or {}, spec.iac_owner_tags)
-    check_mode = pair.hands_off = check_mode or bool(pair.iac_owner and spec.iac_owned != "clone")
+    # The tags come from the tagging category's read, which the clone shares. Tags that cannot be read leave the
+    # owner unknown: then nothing is written (the tagging category reports why), as for a bucket declared in code.
+    tags_read = pair.read_failure("tagging")
+    if tags_read and tags_read["status"] == "failed":
+        pair.owner_unknown = tags_read["reason"]
+    pair.iac_owner = buckets.iac_owner(pair.facts.source_values.get("tagging") or {}, spec.iac_owner_tags)
+    check_mode = pair.hands_off = check_mode or bool(pair.iac_owner and spec.iac_owned != "clone") \
+        or bool(pair.owner_unknown)
     if facts.dest_exists is None:
         facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
     if not facts.dest_exists:
@@ -162,31 +187,40 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
             raise DRError(f"Bucket {spec.source_bucket}: DR bucket {dest} does not exist in {spec.dest_region} and "
                           "create_dest_bucket is false. Create it, or set create_dest_bucket: true.",
                           bucket=spec.source_bucket)
-        object_lock = (pair.source_value("object-lock") or {}).get("ObjectLockEnabled") == "Enabled"
+        lock_read = pair.read_failure("object-lock")
+        if lock_read and lock_read["status"] == "failed":  # Object Lock can only be turned on at creation: ask first
+            raise DRError(f"Bucket {spec.source_bucket}: cannot tell whether it uses Object Lock, which DR bucket {dest} "
+                          f"would need from its creation: {lock_read['reason']}", bucket=spec.source_bucket)
+        object_lock = (pair.facts.source_values.get("object-lock") or {}).get("ObjectLockEnabled") == "Enabled"
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, object_lock, result,
-                                     check_mode)
+                                     check_mode, partition)
         if check_mode:
             return pair
         # Known, not read back: what CreateBucket and the baseline writes just made.
-        owner = (pair.source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
+        owner = (pair.optional_source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
         facts.dest_exists, facts.dest_created = True, True
-        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner)
+        facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner, partition)
         pair.dest_s3 = dest_s3
         return pair
     pair.dest_s3, pair.adopted = dest_s3, True
     return pair
 
 
-def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]]:
+def _close_baseline_gaps(pair: _Pair, result: Result, check_mode: bool) -> tuple[list[str], list[str]] | None:
     """An adopted DR bucket's baseline gaps that the selected categories do not close: closed with harden_dest,
-    else each named in a warning. Returns those gaps before and after."""
+    else each named in a warning. Returns those gaps before and after (None: they could not be read)."""
     spec = pair.spec
-    known = {name: pair.dest_value(name) for name in BASELINE_CATEGORY.values()}  # read once, for the clone too
-    gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket, known)
+    try:
+        known = {name: pair.dest_value(name) for name in BASELINE_CATEGORY.values()}  # read once, for the clone too
+        gaps, policy = buckets.baseline_gaps(pair.dest_s3, pair.context.dest_bucket, known)
+    except Exception as error:  # pylint: disable=broad-exception-caught  # the category that failed says why
+        result.warnings.append(f"DR bucket {pair.context.dest_bucket} in {spec.dest_region}: its secure baseline could "
+                               f"not be checked ({describe_error(error)})")
+        return None
     left = [gap for gap in gaps if not (spec.secure_baseline and BASELINE_CATEGORY[gap] in spec.selected_categories)]
     if left and spec.harden_dest:
         buckets.harden_bucket(pair.dest_s3, pair.context.dest_bucket, left, policy, spec.dest_kms_key_id, result,
-                              check_mode)
+                              check_mode, pair.context.partition)
         return left, []
     if left:
         result.warnings.append(buckets.baseline_gaps_warning(pair.context.dest_bucket, spec.dest_region, left))
@@ -201,19 +235,7 @@ def _desired(name: str, source_value: Any, dest_value: Any, pair: _Pair) -> Any:
     if desired is None and not pair.spec.purge:
         desired = dest_value
     desired = category.desired_given_dest(desired, dest_value)
-    if not pair.spec.secure_baseline:
-        return desired
-    if name == "public-access-block":
-        return dict(BLOCK_ALL_PUBLIC_ACCESS)
-    if name == "ownership-controls":
-        return "BucketOwnerEnforced"
-    if name == "encryption" and desired is None:
-        return dest_value or DEFAULT_ENCRYPTION
-    if name == "policy":
-        return buckets.with_tls_only_statement(desired, pair.context.dest_bucket)
-    if name == "versioning":
-        return {"Status": "Enabled"}
-    return desired
+    return category.secure_baseline(desired, dest_value, pair.context) if pair.spec.secure_baseline else desired
 
 
 def _plan(name: str, pair: _Pair, dest_value: Any) -> dict[str, Any]:
@@ -253,15 +275,12 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, disc
     ``Result.failure``, and the other categories are cloned all the same (data first: the caller goes
     on to replication)."""
     result = Result()
-    try:
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
         pair = _open_pair(clients, spec, check_mode, result, create=True, discovery=discovery, facts=facts)
         planning_only = pair.hands_off and not check_mode  # IaC-owned: the plan is reported, nothing written
         check_mode = pair.hands_off
         _read_ahead(pair, spec.selected_categories)
         gaps = _close_baseline_gaps(pair, result, check_mode) if pair.adopted else None
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        raise
     outcomes = {name: _clone_category(name, pair, result, check_mode) for name in spec.selected_categories}
     result.before = {name: outcome["before"] for name, outcome in outcomes.items()}
     result.after = {name: outcome["after"] for name, outcome in outcomes.items()}
@@ -280,12 +299,17 @@ def clone_configuration(clients, spec: CloneSpec, check_mode: bool = False, disc
     result.data["categories"]["replication"] = {"status": "skipped", "reason": "managed by s3_crr_enable"}
     if planning_only:
         result.data["planned_actions"], result.actions, result.changed = result.actions, [], False
-        result.warnings.append(
-            f"Bucket {spec.source_bucket}: declared by {pair.iac_owner}: nothing was written, the planned changes are "
-            "in planned_actions. Its DR bucket and settings belong in that code; set iac_owned: clone to clone it "
-            "all the same.")
+        if pair.iac_owner:
+            result.warnings.append(
+                f"Bucket {spec.source_bucket}: declared by {pair.iac_owner}: nothing was written, the planned changes "
+                "are in planned_actions. Its DR bucket and settings belong in that code; set iac_owned: clone to clone "
+                "it all the same.")
     result.warnings += [f"Bucket {spec.source_bucket}: {name}: {reason}" for name, reason in failed.items()]
-    if failed:
+    if pair.owner_unknown:
+        result.failure = (f"Bucket {spec.source_bucket}: its tags could not be read ({pair.owner_unknown}), so whether "
+                          "infrastructure as code declares it is unknown: nothing was written to "
+                          f"{pair.context.dest_bucket}; the planned changes are in planned_actions.")
+    elif failed:
         result.failure = (f"Bucket {spec.source_bucket}: could not clone to {pair.context.dest_bucket}: "
                           + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
                           + ". The other categories were cloned.")
@@ -314,9 +338,13 @@ def _read_ahead(pair: _Pair, names: list[str]) -> None:
 def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) -> dict[str, Any]:
     """One category read, planned and written; whatever fails is this category's outcome, not the clone's."""
     category, dest = REGISTRY[name], pair.context.dest_bucket
-    dest_value = None
+    unread = pair.read_failure(name)
+    dest_value = pair.facts.dest_values.get(name) if pair.dest_s3 else None
+    if unread:
+        if unread["status"] == "failed":
+            LOG.warning("Bucket %s: reading %s failed: %s", pair.spec.source_bucket, name, unread["reason"])
+        return {**unread, "before": dest_value, "after": dest_value}
     try:
-        dest_value = pair.dest_value(name) if pair.dest_s3 else None
         plan = _plan(name, pair, dest_value)
         if plan["status"] in WRITE_VERBS:
             if plan["status"] == "deleted":
@@ -352,7 +380,11 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
     categories = {}
     for name in spec.selected_categories:
         category = REGISTRY[name]
-        dest_value = category.read(pair.dest(category), dest)
+        unread = pair.read_failure(name)
+        if unread:  # skipped where the API is not offered; failed: this category cannot be compared
+            categories[name] = {"status": unread["status"], "reason": unread["reason"]}
+            continue
+        dest_value = pair.dest_value(name)
         plan = _plan(name, pair, dest_value)
         if plan["status"] == "unchanged":
             entry = {"status": "in_sync"}
@@ -365,13 +397,15 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
             entry["skipped_parts"] = plan["skipped_parts"]
         categories[name] = entry
     report["categories"] = categories
-    report["replication"] = _replication_status(pair.source_s3, spec.source_bucket, dest)
+    report["replication"] = _replication_status(pair.source_s3, spec.source_bucket, dest, pair.context.partition)
     report["versioning"] = {"source": buckets.versioning_status(pair.source_s3, spec.source_bucket),
                             "dest": buckets.versioning_status(pair.dest_s3, dest)}
     if compare_objects:
         report["objects"] = compare_object_listings(pair.source_s3, spec.source_bucket, pair.dest_s3, dest, max_keys)
     problems = [f"{name} {entry['status']}" for name, entry in categories.items()
                 if entry["status"] in ("drifted", "missing_on_dr")]
+    problems += [f"{name} could not be read: {entry['reason']}" for name, entry in categories.items()
+                 if entry["status"] == "failed"]
     if not report["replication"]["enabled"]:
         problems.append(f"replication to {dest} is not enabled")
     problems += [f"versioning on the {side} bucket is {status}" for side, status in report["versioning"].items()
@@ -384,15 +418,10 @@ def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_ke
     return report
 
 
-def _replication_status(s3, source: str, dest: str) -> dict[str, Any]:
-    try:
-        configuration = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
-    except Exception as error:
-        if error_code(error) != "ReplicationConfigurationNotFoundError":
-            raise
-        configuration = None
+def _replication_status(s3, source: str, dest: str, partition: str) -> dict[str, Any]:
+    configuration = buckets.replication_configuration(s3, source)
     rules = (normalize_configuration(configuration) or {}).get("Rules", [])
-    towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == f"arn:aws:s3:::{dest}"
+    towards_dr = [rule["ID"] for rule in rules if rule["Destination"].get("Bucket") == bucket_arn(dest, partition)
                   and rule["Status"] == "Enabled"]
     return {"enabled": bool(towards_dr), "rules": towards_dr}
 

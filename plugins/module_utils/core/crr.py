@@ -9,13 +9,14 @@ the same Result.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import buckets, iam, replication, validation
 from .discovery import Discovery, PairFacts
-from .errors import DRError, describe_error, error_code, error_message
+from .errors import DRError, error_code, error_message, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems, role_name_for
 from .policies import arn_partition, replication_role_policy, replication_trust_policy
 from .result import Result
@@ -106,8 +107,7 @@ def input_problems(spec: CrrSpec) -> list[str]:
 def apply_crr(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
     problems = spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems)
     if spec.state == "absent":
         return remove_rules(clients, spec, check_mode)
     return enable_replication(clients, spec, check_mode)
@@ -117,16 +117,8 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False, discove
                        facts: PairFacts | None = None) -> Result:
     """Replication for one bucket; ``discovery`` and ``facts`` (one pass over a fleet) spare the reads already made."""
     result = Result()
-    try:
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
         _enable(clients, spec, check_mode, result, discovery or Discovery(), facts or PairFacts())
-    except DRError as error:
-        error.done = list(result.actions) if not check_mode else []
-        if spec.source_bucket not in error.message:
-            error.message = f"Bucket {spec.source_bucket}: {error.message}"
-        raise
-    except Exception as error:  # an AWS error we did not foresee: still name the bucket and the steps done
-        raise DRError(f"Bucket {spec.source_bucket}: {describe_error(error)}.",
-                      bucket=spec.source_bucket, done=[] if check_mode else result.actions, cause=error) from error
     return result
 
 
@@ -134,7 +126,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
     identity = discovery.identity(clients, spec.dest_region)
     account_id, partition = identity["Account"], arn_partition(identity["Arn"])
-    source_region = discovery.source_region(clients, source)
+    source_region = discovery.source_region(clients, source, spec.dest_region)
     _require_valid_target(clients, spec, source_region, account_id)
     source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
     dest_account = spec.resolved_dest_account
@@ -158,7 +150,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         if not dest_exists and not spec.create_dest_bucket:
             raise DRError(f"DR bucket {dest} does not exist in {spec.dest_region} and create_dest_bucket is false. "
                           "Create it, or set create_dest_bucket: true.", bucket=source, region=source_region)
-    existing = _replication_configuration(source_s3, source)
+    existing = buckets.replication_configuration(source_s3, source)
 
     result.before = {
         "source_bucket": source, "source_region": source_region, "source_versioning": source_versioning,
@@ -170,7 +162,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     # S3 accepts an alias or a bare key id as ReplicaKmsKeyID, and replication then fails: store the key ARN.
     replica_keys = _replica_key_arns(clients, spec, account_id)
     desired_rules = [replication.api_rule({**rule, "replica_kms_key_id": replica_keys.get(rule.get("replica_kms_key_id"))},
-                                          dest, rule.get("priority"))
+                                          dest, rule.get("priority"), partition)
                      for rule in spec.resolved_rules]
     existing_rules = (existing or {}).get("Rules", [])
     foreign_rules = [rule for rule in existing_rules if rule.get("ID") not in {r["ID"] for r in desired_rules}]
@@ -184,8 +176,9 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
             source, source_region, dest, spec.dest_region,
             source_kms_keys=_source_kms_keys(clients, spec, source_s3, source_region, account_id),
             replica_kms_keys=[*replica_keys.values(), *_dest_default_key(clients, spec, account_id)],
-            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock)
-        role_arn, current_role = iam.managed_role(iam_client, account_id, role_name)
+            owner_override=any(rule["owner_override"] for rule in spec.resolved_rules), object_lock=source_object_lock,
+            partition=partition)
+        role_arn, current_role = iam.managed_role(iam_client, account_id, role_name, partition)
         managed_role = (iam_client, role_name, policy, current_role)
     if existing and existing.get("Role") != role_arn and foreign_rules \
             and not spec.purge_rules and not spec.allow_role_change:
@@ -194,11 +187,12 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     # Writes, in the order that leaves the safest state if one fails.
     if dest_exists is False:
         buckets.create_secure_bucket(dest_s3, dest, spec.dest_region, spec.dest_kms_key_id, source_object_lock,
-                                     result, check_mode)
+                                     result, check_mode, partition)
         dest_versioning = "Enabled"
     elif dest_exists:
         if spec.harden_dest:
-            buckets.harden_bucket(dest_s3, dest, dest_gaps, dest_policy, spec.dest_kms_key_id, result, check_mode)
+            buckets.harden_bucket(dest_s3, dest, dest_gaps, dest_policy, spec.dest_kms_key_id, result, check_mode,
+                                  partition)
             dest_gaps = []
         elif dest_gaps:
             result.warnings.append(buckets.baseline_gaps_warning(dest, spec.dest_region, dest_gaps))
@@ -211,9 +205,9 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         boundary_arn = spec.permissions_boundary or _collection_boundary(
             iam_client, spec, partition, account_id, result, check_mode)
         role_arn, role_created = iam.ensure_role(
-            iam_client, account_id, role_name, replication_trust_policy(account_id, source),
+            iam_client, account_id, role_name, replication_trust_policy(account_id, source, partition),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode,
-            boundary_arn=boundary_arn, current=current_role)
+            boundary_arn=boundary_arn, current=current_role, partition=partition)
 
     merged = replication.merge_rules(existing_rules, desired_rules, spec.purge_rules)
     desired_configuration = {"Role": role_arn, "Rules": merged}
@@ -223,14 +217,13 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         if upgraded:
             result.warnings.append(f"Bucket {source}: legacy (V1) replication rules {', '.join(upgraded)} were "
                                    "rewritten as equivalent V2 rules, because S3 does not allow mixing the two.")
-        result.record(f"put replication configuration on {source} ({len(merged)} rule(s) -> {dest})")
+        versioning_enabled_now = any(action.startswith(("enable versioning on ", "create DR bucket "))
+                                     for action in result.actions)
+        result.write(f"put replication configuration on {source} ({len(merged)} rule(s) -> {dest})",
+                     lambda: _put_replication(source_s3, source, desired_configuration, role_created,
+                                              spec.role_propagation_timeout, result, versioning_enabled_now), check_mode)
         if dest_in_other_account:
             result.warnings.append(_dest_account_reminder(spec, dest, dest_account, role_arn))
-        if not check_mode:
-            versioning_enabled_now = any(action.startswith("enable versioning on ") or action.startswith("create DR bucket ")
-                                         for action in result.actions)
-            _put_replication(source_s3, source, desired_configuration, role_created, spec.role_propagation_timeout,
-                             result, versioning_enabled_now)
         after_configuration = desired_configuration
     else:
         after_configuration = existing
@@ -285,10 +278,16 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
     Never deletes a bucket, versioning, a role or data.
     """
     result = Result()
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
+        _remove_rules(clients, spec, check_mode, result)
+    return result
+
+
+def _remove_rules(clients, spec: CrrSpec, check_mode: bool, result: Result) -> None:
     source = spec.source_bucket
-    source_region = buckets.source_bucket_region(clients, source)
+    source_region = buckets.source_bucket_region(clients, source, near_region=spec.dest_region)
     source_s3 = clients("s3", source_region)
-    existing = _replication_configuration(source_s3, source)
+    existing = buckets.replication_configuration(source_s3, source)
     names = {rule["id"] for rule in spec.resolved_rules}
     remaining = [rule for rule in (existing or {}).get("Rules", []) if rule.get("ID") not in names]
     result.before = {"source_bucket": source, "replication": replication.normalize_configuration(existing)}
@@ -297,22 +296,15 @@ def remove_rules(clients, spec: CrrSpec, check_mode: bool = False) -> Result:
         removed = sorted(names & {rule.get("ID") for rule in existing["Rules"]})
         if remaining:
             after = {"Role": existing["Role"], "Rules": remaining}
-            result.record(f"remove replication rule(s) {', '.join(removed)} from {source}")
-            if not check_mode:
-                source_s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=after)
+            result.write(f"remove replication rule(s) {', '.join(removed)} from {source}", functools.partial(
+                source_s3.put_bucket_replication, Bucket=source, ReplicationConfiguration=after), check_mode)
         else:
             after = None
-            result.record(f"delete the replication configuration of {source} (its last rule(s) {', '.join(removed)})")
-            if not check_mode:
-                source_s3.delete_bucket_replication(Bucket=source)
+            result.write(f"delete the replication configuration of {source} (its last rule(s) {', '.join(removed)})",
+                         functools.partial(source_s3.delete_bucket_replication, Bucket=source), check_mode)
     result.after = {"source_bucket": source, "replication": replication.normalize_configuration(after)}
     result.data = {"source_bucket": source, "source_region": source_region, "replication_configuration": after,
                    "role_arn": (after or {}).get("Role")}
-    return result
-
-
-def _replication_configuration(s3, bucket: str) -> dict[str, Any] | None:
-    return buckets.replication_configuration(s3, bucket)
 
 
 def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,

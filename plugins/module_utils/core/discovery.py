@@ -3,7 +3,7 @@
 """What a run learns once and every step reuses, so that no step asks AWS again.
 
 ``Discovery`` is shared by the threads of one run: the caller's identity (one STS call per run) and each
-source bucket's Region (from the tag selection's listing, else one GetBucketLocation per bucket).
+source bucket's Region (from the tag selection's listing, else one HeadBucket per bucket).
 ``PairFacts`` belongs to one bucket pair: the DR bucket's existence, and the category values each side
 holds now, as read once or as written by this run. A DR bucket this run created is known, not read back.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS, source_bucket_region, with_tls_only_statement
+from .policies import DEFAULT_PARTITION
 
 
 class Discovery:
@@ -46,13 +47,14 @@ class Discovery:
         with self._lock:
             return {"tagging": self._tags[bucket] or None} if bucket in self._tags else {}
 
-    def source_region(self, clients, bucket: str) -> str:
-        """The bucket's Region: known from the selection's listing, else GetBucketLocation once."""
+    def source_region(self, clients, bucket: str, near_region: str | None = None) -> str:
+        """The bucket's Region: known from the selection's listing, else asked once (``buckets.source_bucket_region``,
+        in ``near_region``, a Region of the task's partition)."""
         with self._lock:
             known = self._regions.get(bucket)
         if known:
             return known
-        region = source_bucket_region(clients, bucket)
+        region = source_bucket_region(clients, bucket, near_region=near_region)
         with self._lock:
             self._regions[bucket] = region
         return region
@@ -73,8 +75,8 @@ _UNSET_ON_NEW_BUCKET = ("lifecycle", "cors", "website", "logging", "notification
                         "request-payment", "analytics", "metrics", "inventory", "intelligent-tiering", "access-points")
 
 
-def new_dr_bucket_values(bucket: str, kms_key_id: str | None, object_lock: bool, owner_id: str | None
-                         ) -> dict[str, Any]:
+def new_dr_bucket_values(bucket: str, kms_key_id: str | None, object_lock: bool, owner_id: str | None,
+                         partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """The category values of a DR bucket ``buckets.create_secure_bucket`` just made, as the categories read them.
 
     ``owner_id`` is the canonical id of the account (the source bucket's ACL owner; None: ACL not known).
@@ -88,7 +90,7 @@ def new_dr_bucket_values(bucket: str, kms_key_id: str | None, object_lock: bool,
     values.update({
         "ownership-controls": "BucketOwnerEnforced",
         "public-access-block": dict(BLOCK_ALL_PUBLIC_ACCESS),
-        "policy": with_tls_only_statement(None, bucket),
+        "policy": with_tls_only_statement(None, bucket, partition),
         "encryption": [encryption],
         "versioning": {"Status": "Enabled"},
         "object-lock": {"ObjectLockEnabled": "Enabled"} if object_lock else None,

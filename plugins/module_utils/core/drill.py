@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from . import buckets
 from .clone import CloneSpec, drift_report
-from .crr import _replication_configuration
 from .errors import describe_error, error_code
 from .replication import normalize_configuration
 
@@ -211,7 +210,7 @@ def _drill(clients, spec: DrillSpec, check_mode: bool, clock, sleep, report: dic
     for side, status in drift["versioning"].items():
         if status != "Enabled":
             findings.add("versioning", f"versioning on the {side} bucket is {status}")
-    rule = canary_rule(_replication_configuration(source_s3, source), dest)
+    rule = canary_rule(buckets.replication_configuration(source_s3, source), dest)
     if rule is None:
         findings.add("replication", f"replication to {dest} is not enabled")
     encryption = canary_encryption(source_s3, source)

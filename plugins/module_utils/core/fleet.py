@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 from .buckets import bucket_tags, region_of_location
 from .discovery import Discovery
-from .errors import DRError, error_code
+from .errors import DRError, describe_error, error_code
 from .validation import tag_filter_problem
 
 
@@ -30,7 +30,7 @@ def run_fleet(buckets: Iterable[str], work: Callable[[str], Any], concurrency: i
         except DRError as error:
             return FleetOutcome(bucket, error=error.message, done=error.done)
         except Exception as error:  # noqa: BLE001 - reported per bucket; the other buckets go on
-            return FleetOutcome(bucket, error=f"{type(error).__name__}: {error}")
+            return FleetOutcome(bucket, error=describe_error(error))
 
     buckets = list(buckets)
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(buckets) or 1))) as pool:

@@ -9,8 +9,8 @@ import threading
 import weakref
 from typing import Any
 
-from .errors import DRError, error_code
-from .policies import (BOUNDARY_POLICY_PATH, boundary_policy_arn, boundary_policy_name, canonical_policy,
+from .errors import DRError, absent_on, error_code
+from .policies import (BOUNDARY_POLICY_PATH, DEFAULT_PARTITION, boundary_policy_arn, boundary_policy_name, canonical_policy,
                        replication_boundary_policy)
 from .result import Result
 from .waiting import retry_while
@@ -22,21 +22,17 @@ MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
 ROLE_READABLE_SECONDS = 30
 
 
-def role_arn(iam, account_id: str, role_name: str) -> str:
-    """The ARN of the role, existing (whatever its path) or as ensure_role will create it.
+def managed_role(iam, account_id: str, role_name: str, partition: str = DEFAULT_PARTITION
+                 ) -> tuple[str, dict[str, Any] | None]:
+    """The ARN of the role, existing (whatever its path) or as ensure_role will create it, and the role as read
+    (None: missing), which ``ensure_role(current=...)`` takes instead of reading it again.
 
     An existing role must carry our managed-by tag: ensure_role rewrites its trust and inline policy,
     which must never happen to a role someone else relies on.
     """
-    return managed_role(iam, account_id, role_name)[0]
-
-
-def managed_role(iam, account_id: str, role_name: str) -> tuple[str, dict[str, Any] | None]:
-    """``role_arn`` and the role as read (None: missing), which ``ensure_role(current=...)`` takes instead of
-    reading it again."""
     role = _get_role(iam, role_name)
     if role is None:
-        return _new_role_arn(account_id, role_name), None
+        return _new_role_arn(account_id, role_name, partition), None
     if MANAGED_BY_TAG not in (role.get("Tags") or []):
         raise DRError(f"IAM role {role_name} exists and is not managed by resilience.s3_dr (it has no tag "
                       f"{MANAGED_BY_TAG['Key']}={MANAGED_BY_TAG['Value']}), so its policies are left as they are. "
@@ -47,8 +43,8 @@ def managed_role(iam, account_id: str, role_name: str) -> tuple[str, dict[str, A
 _UNREAD = object()
 
 
-def _new_role_arn(account_id: str, role_name: str) -> str:
-    return f"arn:aws:iam::{account_id}:role{ROLE_PATH}{role_name}"
+def _new_role_arn(account_id: str, role_name: str, partition: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:role{ROLE_PATH}{role_name}"
 
 
 def ensure_replication_boundary(iam, partition: str, account_id: str, dest_accounts, result: Result,
@@ -82,12 +78,10 @@ _ENSURED_BOUNDARIES: "weakref.WeakKeyDictionary[Any, set[tuple[str, str]]]" = we
 def _ensure_managed_policy(iam, arn: str, name: str, document: dict[str, Any], result: Result, check_mode: bool) -> Any:
     """Create the managed policy, or make ``document`` its default version. Returns the document it held before."""
     try:
-        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        policy = (absent_on(("NoSuchEntity",), iam.get_policy, PolicyArn=arn) or {}).get("Policy")
     except Exception as error:
-        if error_code(error) != "NoSuchEntity":
-            raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
-                          "permission, or give permissions_boundary.", cause=error) from error
-        policy = None
+        raise DRError(f"Cannot read the permissions boundary policy {arn}: {error}. Check iam:GetPolicy "
+                      "permission, or give permissions_boundary.", cause=error) from error
     if policy is None:
         try:
             result.write(f"create IAM policy {name} (permissions boundary of replication roles)", lambda: iam.create_policy(
@@ -113,8 +107,8 @@ def _ensure_managed_policy(iam, arn: str, name: str, document: dict[str, Any], r
 
 
 def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, Any], policy: dict[str, Any], description: str,
-                result: Result, check_mode: bool, boundary_arn: str | None = None, current: Any = _UNREAD
-                ) -> tuple[str, bool]:
+                result: Result, check_mode: bool, boundary_arn: str | None = None, current: Any = _UNREAD,
+                partition: str = DEFAULT_PARTITION) -> tuple[str, bool]:
     """Create or update the role, its permissions boundary and its inline policy. Returns (role ARN, created now).
 
     The boundary is set before the inline policy is written, so the role never holds a policy without it.
@@ -145,7 +139,7 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
         if not created.get("existing"):
             result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy,
                          check_mode)
-            return created.get("Arn") or _new_role_arn(account_id, role_name), True
+            return created.get("Arn") or _new_role_arn(account_id, role_name, partition), True
         role = _owned_role(iam, role_name)
         arn, _created = _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
                                        put_inline_policy)
@@ -185,17 +179,12 @@ def _converge_role(iam, role: dict[str, Any], role_name: str, trust_policy: dict
 
 def _get_role(iam, role_name: str) -> dict[str, Any] | None:
     try:
-        return iam.get_role(RoleName=role_name)["Role"]
+        response = absent_on(("NoSuchEntity",), iam.get_role, RoleName=role_name)
     except Exception as error:  # botocore ClientError; the core does not import botocore's types
-        if error_code(error) == "NoSuchEntity":
-            return None
         raise DRError(f"Cannot read IAM role {role_name}: {error}. Check iam:GetRole permission.", cause=error)
+    return response["Role"] if response else None
 
 
 def _inline_policy(iam, role_name: str) -> Any:
-    try:
-        return iam.get_role_policy(RoleName=role_name, PolicyName=INLINE_POLICY_NAME)["PolicyDocument"]
-    except Exception as error:
-        if error_code(error) == "NoSuchEntity":
-            return None
-        raise
+    response = absent_on(("NoSuchEntity",), iam.get_role_policy, RoleName=role_name, PolicyName=INLINE_POLICY_NAME)
+    return response["PolicyDocument"] if response else None

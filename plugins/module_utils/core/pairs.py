@@ -22,7 +22,7 @@ from .backfill import spec_problems as backfill_spec_problems
 from .clone import CloneSpec, clone_configuration, clone_spec_problems
 from .crr import CrrSpec, enable_replication, spec_problems
 from .discovery import Discovery, PairFacts
-from .errors import DRError, describe_error
+from .errors import DRError, describe_error, invalid_input
 
 CHANGED_STATUSES = ("created", "updated", "deleted")
 
@@ -70,8 +70,7 @@ def dr_pair(clients, plan: PairPlan, source_bucket: str, dest_bucket: str | None
     try:
         problems = plan_problems(plan, source_bucket, dest_bucket)
         if problems:
-            raise DRError(f"Bucket {source_bucket}: nothing was changed because the input is invalid: "
-                          + "; ".join(problems) + ".", bucket=source_bucket)
+            raise invalid_input(source_bucket, problems)
         step = "clone"
         clone = clone_configuration(clients, clone_spec, check_mode, discovery, facts)
         absorb(clone)

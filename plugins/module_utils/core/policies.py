@@ -8,6 +8,9 @@ import json
 from typing import Any, Iterable
 
 VERSION = "2012-10-17"
+# The commercial partition: what a function builds ARNs in when its caller gives no partition (the core's callers
+# always give the caller identity's, so that aws-cn and aws-us-gov get their own ARNs).
+DEFAULT_PARTITION = "aws"
 
 # The collection's permissions boundary for the replication roles it creates (IAM managed policy).
 BOUNDARY_POLICY_PATH = "/resilience-s3dr/"
@@ -21,8 +24,15 @@ REPLICATION_WRITE_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:Rep
 REPLICATION_KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
 
-def bucket_arn(bucket: str) -> str:
-    return f"arn:aws:s3:::{bucket}"
+def bucket_arn(bucket: str, partition: str = DEFAULT_PARTITION) -> str:
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def s3_endpoint_host(region: str, partition: str = DEFAULT_PARTITION) -> str:
+    """S3's host name in a Region (``kms:ViaService`` values): s3.<region>.<the partition's DNS suffix>."""
+    from .validation import dns_suffix  # botocore's partition data, read when needed
+
+    return f"s3.{region}.{dns_suffix(partition)}"
 
 
 def s3_encryption_contexts(arn: str) -> list[str]:
@@ -67,11 +77,11 @@ def replication_boundary_policy(partition: str, account_id: str, dest_accounts: 
          "Resource": [objects], "Condition": {"StringEquals": {"aws:ResourceAccount": write_accounts}}},
         {"Sid": "UseKmsKeysOnlyThroughS3", "Effect": "Allow", "Action": list(REPLICATION_KMS_ACTIONS),
          "Resource": [f"arn:{partition}:kms:*:{account}:key/*" for account in write_accounts],
-         "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}},
+         "Condition": {"StringLike": {"kms:ViaService": s3_endpoint_host("*", partition)}}},
     ]}
 
 
-def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, Any]:
+def replication_trust_policy(account_id: str, source_bucket: str, partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """S3 may assume the role, only on behalf of this account's source bucket (no confused deputy)."""
     return {
         "Version": VERSION,
@@ -82,7 +92,7 @@ def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, A
             "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": bucket_arn(source_bucket)},
+                "ArnLike": {"aws:SourceArn": bucket_arn(source_bucket, partition)},
             },
         }],
     }
@@ -90,9 +100,10 @@ def replication_trust_policy(account_id: str, source_bucket: str) -> dict[str, A
 
 def replication_role_policy(source_bucket: str, source_region: str, dest_bucket: str, dest_region: str,
                             source_kms_keys: Iterable[str] = (), replica_kms_keys: Iterable[str] = (),
-                            owner_override: bool = False, object_lock: bool = False) -> dict[str, Any]:
+                            owner_override: bool = False, object_lock: bool = False,
+                            partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """What S3 replication needs, scoped to the exact source and DR bucket ARNs and KMS keys."""
-    source, dest = bucket_arn(source_bucket), bucket_arn(dest_bucket)
+    source, dest = bucket_arn(source_bucket, partition), bucket_arn(dest_bucket, partition)
     read = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
     if object_lock:
         # S3 copies each version's retention and legal hold, which it reads with these (Object Lock and replication).
@@ -110,7 +121,7 @@ def replication_role_policy(source_bucket: str, source_region: str, dest_bucket:
     if source_kms_keys:
         statements.append({
             "Sid": "DecryptSourceObjects", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": source_kms_keys,
-            "Condition": {"StringLike": {"kms:ViaService": f"s3.{source_region}.amazonaws.com",
+            "Condition": {"StringLike": {"kms:ViaService": s3_endpoint_host(source_region, partition),
                                          "kms:EncryptionContext:aws:s3:arn": s3_encryption_contexts(source)}},
         })
     if replica_kms_keys:
@@ -119,14 +130,14 @@ def replication_role_policy(source_bucket: str, source_region: str, dest_bucket:
         statements.append({
             "Sid": "EncryptReplicas", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
             "Resource": replica_kms_keys,
-            "Condition": {"StringLike": {"kms:ViaService": f"s3.{dest_region}.amazonaws.com",
+            "Condition": {"StringLike": {"kms:ViaService": s3_endpoint_host(dest_region, partition),
                                          "kms:EncryptionContext:aws:s3:arn": s3_encryption_contexts(dest)}},
         })
     return {"Version": VERSION, "Statement": statements}
 
 
-def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
-    arn = bucket_arn(bucket)
+def tls_only_bucket_policy(bucket: str, partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
+    arn = bucket_arn(bucket, partition)
     return {"Version": VERSION, "Statement": [{
         "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
         "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
@@ -171,7 +182,7 @@ def dr_access_sid(role_arn: str, part: str) -> str:
 
 def dr_bucket_statements(dest_bucket: str, role_arn: str, owner_override: bool = False) -> list[dict[str, Any]]:
     """The DR bucket policy statements letting another account's replication role replicate into it."""
-    arn = bucket_arn(dest_bucket).replace("arn:aws:", f"arn:{arn_partition(role_arn)}:", 1)
+    arn = bucket_arn(dest_bucket, arn_partition(role_arn))
     objects = list(DR_BUCKET_OBJECT_ACTIONS) + (["s3:ObjectOwnerOverrideToBucketOwner"] if owner_override else [])
     return [
         {"Sid": dr_access_sid(role_arn, "Objects"), "Effect": "Allow", "Principal": {"AWS": role_arn},

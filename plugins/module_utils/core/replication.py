@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .policies import bucket_arn
+from .policies import DEFAULT_PARTITION, bucket_arn
 
 DEFAULT_RULE_ID = "dr"
 RTC_MINUTES = 15  # the only value S3 accepts for ReplicationTime and the Metrics event threshold
@@ -76,7 +76,8 @@ def rules_problems(rules: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def api_rule(rule: dict[str, Any], dest_bucket: str, priority: int | None) -> dict[str, Any]:
+def api_rule(rule: dict[str, Any], dest_bucket: str, priority: int | None,
+             partition: str = DEFAULT_PARTITION) -> dict[str, Any]:
     """The S3 API shape of one rule spec (a V2 rule: Filter, Priority, DeleteMarkerReplication)."""
     tags = [{"Key": key, "Value": str(value)} for key, value in sorted((rule.get("tags") or {}).items())]
     prefix = rule.get("prefix") or ""
@@ -91,7 +92,7 @@ def api_rule(rule: dict[str, Any], dest_bucket: str, priority: int | None) -> di
     delete_markers = rule.get("delete_marker_replication")
     if delete_markers is None:
         delete_markers = not tags
-    destination: dict[str, Any] = {"Bucket": bucket_arn(dest_bucket)}
+    destination: dict[str, Any] = {"Bucket": bucket_arn(dest_bucket, partition)}
     if rule.get("dest_account"):
         destination["Account"] = rule["dest_account"]
     if rule.get("storage_class"):

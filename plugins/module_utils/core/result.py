@@ -32,5 +32,9 @@ class Result:
             call()
         self.record(action)
 
+    def done(self, check_mode: bool) -> list[str]:
+        """The steps an error reports as already carried out: none in check mode, which writes nothing."""
+        return [] if check_mode else list(self.actions)
+
     def as_dict(self) -> dict[str, Any]:
         return {**self.data, "changed": self.changed, "actions": list(self.actions)}

@@ -13,7 +13,8 @@ import functools
 import re
 from typing import Any, Iterable
 
-from .errors import DRError, error_code, error_message
+from .errors import DRError, error_code, error_message, invalid_input
+from .policies import DEFAULT_PARTITION
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 KMS_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
@@ -46,6 +47,19 @@ def partition_of(region: str | None) -> str | None:
         return boto3.session.Session().get_partition_for_region(region)
     except Exception:  # noqa: BLE001 - botocore says UnknownRegionError; any failure means "no idea"
         return None
+
+
+def dns_suffix(partition: str) -> str:
+    """The DNS suffix of a partition's endpoints (amazonaws.com, amazonaws.com.cn, ...), from botocore's data."""
+    return _dns_suffixes().get(partition, "amazonaws.com")
+
+
+@functools.lru_cache(maxsize=1)
+def _dns_suffixes() -> dict[str, str]:
+    import botocore.session
+
+    return {partition["partition"]: partition["dnsSuffix"]
+            for partition in botocore.session.get_session().get_data("endpoints")["partitions"]}
 
 
 def region_problem(region: str | None, option: str, allow_unknown_region: bool = False) -> str | None:
@@ -88,7 +102,7 @@ def iam_arn_problem(value: str | None, option: str, partition: str | None, kind:
     arn = parse_arn(value)
     if arn is None:
         return (f"{option} {value!r} is not an ARN; give an IAM {kind} ARN like "
-                f"arn:aws:iam::111122223333:{kind}/name")
+                f"arn:{partition or DEFAULT_PARTITION}:iam::111122223333:{kind}/name")
     if arn["service"] != "iam" or not arn["resource"].startswith(f"{kind}/"):
         return f"{option} {value} is not an IAM {kind} ARN (service {arn['service']}, resource {arn['resource']})"
     if arn["region"]:
@@ -180,8 +194,7 @@ def require_no_problems(source_bucket: str, problems: Iterable[str | None], regi
     """Raise the one 'nothing was changed' error for the problems found, if any."""
     found = [problem for problem in problems if problem]
     if found:
-        raise DRError(f"Bucket {source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(found) + ".", bucket=source_bucket, region=region)
+        raise invalid_input(source_bucket, found, region=region)
 
 
 def role_arn_live_problem(iam_client, role_arn: str | None, account_id: str) -> str | None:

@@ -35,6 +35,11 @@ def _read(response: dict) -> dict:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
+def read_back(what: str, got, sent) -> None:
+    """``got`` (what was read back) is ``sent``; else an AssertionError the negative tests match on ``what``."""
+    assert got == sent, f"{what} read back differs: sent {sent!r}, got {got!r}"
+
+
 def _error_code(call) -> str:
     with pytest.raises(ClientError) as error:
         call()
@@ -60,8 +65,8 @@ def check_lifecycle_roundtrip(s3) -> None:
     bucket = _bucket(s3, "lc")
     put = s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": SIZE_AND_VERSION_RULES},
                                                 TransitionDefaultMinimumObjectSize="varies_by_storage_class")
-    assert _read(s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == {
-        "Rules": SIZE_AND_VERSION_RULES, "TransitionDefaultMinimumObjectSize": "varies_by_storage_class"}
+    read_back("lifecycle", _read(s3.get_bucket_lifecycle_configuration(Bucket=bucket)), {
+        "Rules": SIZE_AND_VERSION_RULES, "TransitionDefaultMinimumObjectSize": "varies_by_storage_class"})
     assert put.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class"  # S3 answers it on put too
 
 
@@ -71,7 +76,7 @@ def test_lifecycle_round_trips_unchanged(aws_client):
 
 def test_lifecycle_without_patch_loses_fields(localaws_without):
     s3 = client_for(localaws_without("s3_lifecycle_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^lifecycle read back differs"):
         check_lifecycle_roundtrip(s3)
 
 
@@ -114,10 +119,11 @@ def check_logging_roundtrip(s3) -> None:
         "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}},
     }
     s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": partitioned})
-    assert _read(s3.get_bucket_logging(Bucket=source)) == {"LoggingEnabled": partitioned}
+    read_back("logging (partitioned prefix, grants)", _read(s3.get_bucket_logging(Bucket=source)),
+              {"LoggingEnabled": partitioned})
     simple = {"TargetBucket": target, "TargetPrefix": "", "TargetObjectKeyFormat": {"SimplePrefix": {}}}
     s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": simple})
-    assert _read(s3.get_bucket_logging(Bucket=source)) == {"LoggingEnabled": simple}
+    read_back("logging (simple prefix)", _read(s3.get_bucket_logging(Bucket=source)), {"LoggingEnabled": simple})
 
 
 def test_logging_round_trips_unchanged(aws_client):
@@ -126,7 +132,7 @@ def test_logging_round_trips_unchanged(aws_client):
 
 def test_logging_without_patch_loses_fields(localaws_without):
     s3 = client_for(localaws_without("s3_logging_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"^logging \(partitioned prefix, grants\) read back differs"):
         check_logging_roundtrip(s3)
 
 
@@ -170,7 +176,8 @@ def check_notification_roundtrip(server) -> None:
     bucket = _bucket(s3, "notify")
     event_bridge_only = {"EventBridgeConfiguration": {}}
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=event_bridge_only)
-    assert _read(s3.get_bucket_notification_configuration(Bucket=bucket)) == event_bridge_only
+    read_back("notification (EventBridge only)", _read(s3.get_bucket_notification_configuration(Bucket=bucket)),
+              event_bridge_only)
     # S3 takes filter rule names in any case and answers them capitalized.
     sent_rules = [{"Name": "prefix", "Value": "in/"}, {"Name": "SUFFIX", "Value": ".csv"}]
     queue = {"Id": "queue", "QueueArn": _queue_arn(server), "Events": ["s3:ObjectCreated:*"],
@@ -178,9 +185,9 @@ def check_notification_roundtrip(server) -> None:
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "QueueConfigurations": [queue], "EventBridgeConfiguration": {}})
     answered_rules = [{"Name": "Prefix", "Value": "in/"}, {"Name": "Suffix", "Value": ".csv"}]
-    assert _read(s3.get_bucket_notification_configuration(Bucket=bucket)) == {
+    read_back("notification (filter rule names)", _read(s3.get_bucket_notification_configuration(Bucket=bucket)), {
         "QueueConfigurations": [{**queue, "Filter": {"Key": {"FilterRules": answered_rules}}}],
-        "EventBridgeConfiguration": {}}
+        "EventBridgeConfiguration": {}})
 
 
 def test_notification_round_trips_as_s3_answers(localaws):
@@ -189,7 +196,7 @@ def test_notification_round_trips_as_s3_answers(localaws):
 
 def test_notification_without_patch_loses_eventbridge_and_rule_names(localaws_without):
     server = localaws_without("s3_notification_roundtrip")
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"^notification \(EventBridge only\) read back differs"):
         check_notification_roundtrip(server)
     s3 = client_for(server, "s3", REGION)
     bucket = _bucket(s3, "notify-gap")
@@ -240,7 +247,7 @@ def check_inventory_roundtrip(s3) -> None:
     for configuration in (sse_s3, sse_kms):
         s3.put_bucket_inventory_configuration(Bucket=bucket, Id=configuration["Id"], InventoryConfiguration=configuration)
         got = s3.get_bucket_inventory_configuration(Bucket=bucket, Id=configuration["Id"])
-        assert got["InventoryConfiguration"] == configuration
+        read_back(f"inventory {configuration['Id']}", got["InventoryConfiguration"], configuration)
     listed = s3.list_bucket_inventory_configurations(Bucket=bucket)  # S3 lists by Id
     assert listed["InventoryConfigurationList"] == [sse_kms, sse_s3] and listed["IsTruncated"] is False
 
@@ -251,7 +258,7 @@ def test_inventory_round_trips_unchanged(aws_client):
 
 def test_inventory_without_patch_loses_fields(localaws_without):
     s3 = client_for(localaws_without("s3_inventory_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^inventory sse-s3 read back differs"):
         check_inventory_roundtrip(s3)
 
 
@@ -261,9 +268,9 @@ def check_accelerate_roundtrip(s3) -> None:
     bucket = _bucket(s3, "accel")
     assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)  # never set: no state
     s3.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Suspended"})
-    assert _read(s3.get_bucket_accelerate_configuration(Bucket=bucket)) == {"Status": "Suspended"}
+    read_back("accelerate Suspended", _read(s3.get_bucket_accelerate_configuration(Bucket=bucket)), {"Status": "Suspended"})
     s3.put_bucket_accelerate_configuration(Bucket=bucket, AccelerateConfiguration={"Status": "Enabled"})
-    assert _read(s3.get_bucket_accelerate_configuration(Bucket=bucket)) == {"Status": "Enabled"}
+    read_back("accelerate Enabled", _read(s3.get_bucket_accelerate_configuration(Bucket=bucket)), {"Status": "Enabled"})
 
 
 def test_accelerate_suspended_round_trips(aws_client):
@@ -272,7 +279,7 @@ def test_accelerate_suspended_round_trips(aws_client):
 
 def test_accelerate_without_patch_loses_suspended(localaws_without):
     s3 = client_for(localaws_without("s3_accelerate_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^accelerate Suspended read back differs"):
         check_accelerate_roundtrip(s3)
 
 
@@ -287,9 +294,10 @@ def test_accelerate_keeps_moto_validation(aws_client):
 def check_versioning_roundtrip(s3) -> None:
     bucket = _bucket(s3, "ver")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    assert _read(s3.get_bucket_versioning(Bucket=bucket)) == {"Status": "Enabled"}  # MFA delete never configured
+    read_back("versioning", _read(s3.get_bucket_versioning(Bucket=bucket)), {"Status": "Enabled"})  # MFA delete never configured
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Disabled"})
-    assert _read(s3.get_bucket_versioning(Bucket=bucket)) == {"Status": "Enabled", "MFADelete": "Disabled"}
+    read_back("versioning with MFADelete", _read(s3.get_bucket_versioning(Bucket=bucket)),
+              {"Status": "Enabled", "MFADelete": "Disabled"})
     # Once configured, it stays when a later put changes only the status.
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     assert _read(s3.get_bucket_versioning(Bucket=bucket)) == {"Status": "Suspended", "MFADelete": "Disabled"}
@@ -304,7 +312,7 @@ def test_versioning_mfa_delete_round_trips(aws_client):
 
 def test_versioning_without_patch_loses_mfa_delete(localaws_without):
     s3 = client_for(localaws_without("s3_versioning_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^versioning with MFADelete read back differs"):
         check_versioning_roundtrip(s3)
 
 
@@ -323,7 +331,8 @@ def check_object_lock_roundtrip(s3) -> None:
     for retention in ({"Mode": "GOVERNANCE", "Days": 30}, {"Mode": "COMPLIANCE", "Years": 1}):
         sent = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": retention}}
         s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=sent)
-        assert _read(s3.get_object_lock_configuration(Bucket=bucket)) == {"ObjectLockConfiguration": sent}
+        read_back("object lock default retention", _read(s3.get_object_lock_configuration(Bucket=bucket)),
+                  {"ObjectLockConfiguration": sent})
 
 
 def test_object_lock_round_trips_unchanged(aws_client):
@@ -332,7 +341,7 @@ def test_object_lock_round_trips_unchanged(aws_client):
 
 def test_object_lock_without_patch_adds_zero_period(localaws_without):
     s3 = client_for(localaws_without("s3_object_lock_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^object lock default retention read back differs"):
         check_object_lock_roundtrip(s3)
 
 
@@ -357,8 +366,8 @@ def _grants(acl: dict) -> list[tuple[str, str]]:
 def check_acl_roundtrip(s3) -> None:
     bucket = _bucket(s3, "acl")
     s3.put_bucket_acl(Bucket=bucket, ACL="log-delivery-write")
-    assert _grants(s3.get_bucket_acl(Bucket=bucket)) == [
-        (LOG_DELIVERY_GROUP, "READ_ACP"), (LOG_DELIVERY_GROUP, "WRITE"), ("owner", "FULL_CONTROL")]
+    read_back("bucket ACL log-delivery-write", _grants(s3.get_bucket_acl(Bucket=bucket)), [
+        (LOG_DELIVERY_GROUP, "READ_ACP"), (LOG_DELIVERY_GROUP, "WRITE"), ("owner", "FULL_CONTROL")])
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
     assert _grants(s3.get_bucket_acl(Bucket=bucket)) == [
         (ALL_USERS_GROUP, "READ"), (ALL_USERS_GROUP, "WRITE"), ("owner", "FULL_CONTROL")]
@@ -374,7 +383,7 @@ def test_acl_answers_every_grant(aws_client):
 
 def test_acl_without_patch_loses_grants(localaws_without):
     s3 = client_for(localaws_without("s3_acl_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^bucket ACL log-delivery-write read back differs"):
         check_acl_roundtrip(s3)
 
 

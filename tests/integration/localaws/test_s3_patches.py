@@ -60,7 +60,8 @@ def check_replication_roundtrip(s3) -> None:
     rules = json.loads(json.dumps(FULL_REPLICATION_RULES).replace("placeholder", dest))
     sent = {"Role": "arn:aws:iam::123456789012:role/replication", "Rules": rules}
     s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=sent)
-    assert s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"] == sent
+    got = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    assert got == sent, f"replication configuration read back differs: sent {sent}, got {got}"
 
 
 def test_replication_configuration_round_trips_unchanged(aws_client):
@@ -69,7 +70,7 @@ def test_replication_configuration_round_trips_unchanged(aws_client):
 
 def test_replication_without_patch_loses_fields(localaws_without):
     s3 = client_for(localaws_without("s3_replication_roundtrip"), "s3", REGION)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^replication configuration read back differs"):
         check_replication_roundtrip(s3)
 
 
@@ -247,11 +248,12 @@ def check_cloudtrail_events(server, wait_seconds: float = 120) -> None:
         expected = ["CreateBucket", "PutBucketVersioning"] * 2 + [
             "PutBucketTagging", "DeleteBucketTagging", "PutBucketReplication", "DeleteBucketReplication", "DeleteBucket"]
         events = _received(sqs, queue_url, len(expected), wait_seconds)
-    assert sorted(event["detail"]["eventName"] for event in events) == sorted(expected)
+    names = sorted(event["detail"]["eventName"] for event in events)
+    assert names == sorted(expected), f"S3 management events received in {region}: {names}"
     for event in events:
         assert event["source"] == "aws.s3"
         assert event["detail-type"] == "AWS API Call via CloudTrail"
-        assert event.get("account") == "123456789012"
+        assert event.get("account") == "123456789012", f"an event without the account: {event}"
         assert event["region"] == region
         assert time.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
         assert event["detail"]["eventSource"] == "s3.amazonaws.com"
@@ -268,13 +270,13 @@ def test_bucket_management_calls_reach_eventbridge_in_bucket_region(localaws):
 
 
 def test_without_cloudtrail_patch_no_event_arrives(localaws_without):
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"^S3 management events received in \S+: \[\]"):
         # no event ever comes without the patch: a short wait is enough to see that
         check_cloudtrail_events(localaws_without("s3_cloudtrail_events"), wait_seconds=5)
 
 
 def test_without_target_payload_patch_events_lack_account_and_iso_time(localaws_without):
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="^an event without the account"):
         check_cloudtrail_events(localaws_without("events_target_payload"))
 
 
@@ -361,7 +363,8 @@ def check_tag_on_create_and_s3_control_tagging(server) -> None:
     except ClientError as error:
         assert error.response["Error"]["Code"] == "NoSuchTagSet"
         tag_set = []
-    assert tag_set == [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "a"}]
+    assert tag_set == [{"Key": "dr", "Value": "true"}, {"Key": "team", "Value": "a"}], \
+        f"the bucket created with tags has {tag_set}"
     by_name = {(event["detail"]["eventName"], event["detail"]["requestParameters"].get("bucketName")
                 or event["detail"]["requestParameters"]["resourceArn"]): event["detail"] for event in events}
     assert set(by_name) == {("CreateBucket", created), ("CreateBucket", tagged),
@@ -379,7 +382,7 @@ def test_tag_on_create_and_s3_control_tagging_are_recorded_by_their_real_names(l
 
 
 def test_without_create_bucket_tags_patch_the_tags_are_dropped(localaws_without):
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"^the bucket created with tags has \[\]"):
         check_tag_on_create_and_s3_control_tagging(localaws_without("s3_create_bucket_tags"))
 
 

@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import error_code
+from ..errors import absent_on, error_code
 from ..policies import canonical_policy
-from .base import Category, Unmapped, absent_on
+from .base import Category, Unmapped
 from .policy import Policy
 
 ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import describe_error, error_code
+from ..policies import DEFAULT_PARTITION, bucket_arn
 
 
 class Unmapped(Exception):
@@ -36,6 +37,7 @@ class RewriteContext:
     on_unmapped: str = "skip"  # or "fail"
     # What could not be carried, in the words a user needs ("notification queue ... has no mapping").
     skipped: list[str] = field(default_factory=list)
+    partition: str = DEFAULT_PARTITION  # of the caller's identity: the DR bucket's ARNs are built in it
 
     def map_bucket(self, bucket: str, what: str) -> str:
         """The DR counterpart of a bucket a setting points at (the source bucket maps to the DR bucket)."""
@@ -46,7 +48,7 @@ class RewriteContext:
         raise Unmapped(f"{what} points at bucket {bucket}, which has no entry in bucket_map")
 
     def map_bucket_arn(self, arn: str, what: str) -> str:
-        return "arn:aws:s3:::" + self.map_bucket(arn.split(":::", 1)[-1], what)
+        return bucket_arn(self.map_bucket(arn.split(":::", 1)[-1], what), self.partition)
 
     def map_access_point_arn(self, arn: str, what: str) -> str:
         """A source access point's ARN in the DR Region: the access-points category recreates this account's
@@ -68,8 +70,15 @@ class RewriteContext:
                        f"with a key of {self.dest_region}")
 
 
+# What S3 answers for an API a Region does not offer (Transfer Acceleration in eu-north-1: MethodNotAllowed; in
+# GovCloud: UnsupportedArgument) and S3-compatible stores for one they do not implement (NotImplemented, 501).
+UNSUPPORTED_API_CODES = ("MethodNotAllowed", "UnsupportedArgument", "NotImplemented", "XNotImplemented", "501")
+
+
 class Category:
     name = ""
+    # The piece of the secure baseline (a gap name of buckets.baseline_gaps) this category lays, if any.
+    baseline_gap: str | None = None
 
     def client(self, clients, region: str, account_id: str):
         """What ``read``, ``apply`` and ``delete`` get for a bucket of ``region``: its S3 client."""
@@ -93,6 +102,17 @@ class Category:
         """The DR value when the source bucket has none of this category: none, for most categories."""
         return None
 
+    def secure_baseline(self, desired: Any, dest_value: Any, context: RewriteContext) -> Any:
+        """The DR value with the secure baseline (``secure_baseline: true``) laid on top of ``desired``."""
+        return desired
+
+    def unsupported_read(self, error: Exception) -> str | None:
+        """Why reading this category failed because the API is not there (a Region or an S3-compatible store that
+        does not offer it): the category is skipped with this reason. None: a real failure of the read."""
+        if error_code(error) in UNSUPPORTED_API_CODES:
+            return f"{self.name} is not supported here ({describe_error(error)}), so there is nothing to clone"
+        return None
+
     def desired_given_dest(self, desired: Any, dest_value: Any) -> Any:
         """The DR value, given the rewritten source value and the DR bucket's current one: a category
         whose source value can be a floor rather than a choice keeps what the DR bucket has."""
@@ -107,16 +127,6 @@ class Category:
     def explain(self, error: Exception, dest_s3, dest_bucket: str) -> str:
         """Why cloning this category failed, in a user's words; categories that know S3's refusals say more."""
         return describe_error(error)
-
-
-def absent_on(codes: tuple[str, ...], call, *args, **kwargs):
-    """The call's response, or None when it fails with one of ``codes`` (the 'not configured' errors)."""
-    try:
-        return call(*args, **kwargs)
-    except Exception as error:
-        if error_code(error) in codes:
-            return None
-        raise
 
 
 def without_metadata(response: dict[str, Any] | None) -> dict[str, Any] | None:

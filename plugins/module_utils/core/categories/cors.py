@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 
 class Cors(Category):

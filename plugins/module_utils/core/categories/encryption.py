@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import copy
 
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 SSE_S3 = "AES256"
+# S3's own default (SSE-S3) since January 2023: what the secure baseline asks for where nothing else is chosen.
+DEFAULT_ENCRYPTION = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": SSE_S3}, "BucketKeyEnabled": False}]
 
 
 class Encryption(Category):
     name = "encryption"
+    baseline_gap = "default encryption"
 
     def read(self, s3, bucket):
         response = absent_on(("ServerSideEncryptionConfigurationNotFoundError",), s3.get_bucket_encryption, Bucket=bucket)
@@ -44,6 +48,9 @@ class Encryption(Category):
                 rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") == SSE_S3 for rule in desired)):
             return dest_value
         return desired
+
+    def secure_baseline(self, desired, dest_value, context):
+        return desired if desired is not None else (dest_value or copy.deepcopy(DEFAULT_ENCRYPTION))
 
     def apply(self, s3, bucket, value, current):
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": value})

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime
 
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 
 class Lifecycle(Category):

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 from ..buckets import object_lock_advice
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 
 class ObjectLock(Category):

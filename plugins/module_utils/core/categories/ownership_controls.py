@@ -4,15 +4,20 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from ..errors import absent_on
+from .base import Category
 
 
 class OwnershipControls(Category):
     name = "ownership-controls"
+    baseline_gap = "object ownership BucketOwnerEnforced"
 
     def read(self, s3, bucket):
         response = absent_on(("OwnershipControlsNotFoundError",), s3.get_bucket_ownership_controls, Bucket=bucket)
         return response["OwnershipControls"]["Rules"][0]["ObjectOwnership"] if response else None
+
+    def secure_baseline(self, desired, dest_value, context):
+        return "BucketOwnerEnforced"
 
     def apply(self, s3, bucket, value, current):
         s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": value}]})

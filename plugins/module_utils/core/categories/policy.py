@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import re
 
-from ..errors import describe_error, error_code
-from ..policies import canonical_policy
-from .base import Category, Unmapped, absent_on
+from ..buckets import with_tls_only_statement
+from ..errors import absent_on, describe_error, error_code
+from ..policies import bucket_arn, canonical_policy
+from .base import Category, Unmapped
 
 REGION_BOUND_CONDITION_KEYS = ("aws:sourcevpce", "aws:sourcevpc", "s3:dataaccesspointarn")
 KMS_KEY_CONDITION_KEYS = ("s3:x-amz-server-side-encryption-aws-kms-key-id",)
@@ -37,6 +38,7 @@ ACCESS_POINT_ARN = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/
 
 class Policy(Category):
     name = "policy"
+    baseline_gap = "TLS-only bucket policy"
 
     def read(self, s3, bucket):
         response = absent_on(("NoSuchBucketPolicy",), s3.get_bucket_policy, Bucket=bucket)
@@ -48,8 +50,8 @@ class Policy(Category):
     def rewrite(self, value, context):
         text = json.dumps(value)
         # The bucket name must end where the ARN part ends: "app" must not rewrite "app-logs".
-        text = re.sub(rf"arn:aws:s3:::{re.escape(context.source_bucket)}(?=[/\"])",
-                      f"arn:aws:s3:::{context.dest_bucket}", text)
+        text = re.sub(rf"arn:[a-z-]+:s3:::{re.escape(context.source_bucket)}(?=[/\"])",
+                      bucket_arn(context.dest_bucket, context.partition), text)
         policy = json.loads(text)
         statements = policy.get("Statement", [])
         statements = statements if isinstance(statements, list) else [statements]
@@ -66,6 +68,9 @@ class Policy(Category):
         if not carried:
             return None
         return {**policy, "Statement": carried}
+
+    def secure_baseline(self, desired, dest_value, context):
+        return with_tls_only_statement(desired, context.dest_bucket, context.partition)
 
     def apply(self, s3, bucket, value, current):
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(value))

@@ -4,15 +4,21 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on
+from ..buckets import BLOCK_ALL_PUBLIC_ACCESS
+from ..errors import absent_on
+from .base import Category
 
 
 class PublicAccessBlock(Category):
     name = "public-access-block"
+    baseline_gap = "public access block"
 
     def read(self, s3, bucket):
         response = absent_on(("NoSuchPublicAccessBlockConfiguration",), s3.get_public_access_block, Bucket=bucket)
         return response["PublicAccessBlockConfiguration"] if response else None
+
+    def secure_baseline(self, desired, dest_value, context):
+        return dict(BLOCK_ALL_PUBLIC_ACCESS)
 
     def apply(self, s3, bucket, value, current):
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=value)

@@ -32,6 +32,9 @@ class Versioning(Category):
                                "replication needs (a bucket cannot return to unversioned)")
         return {"Status": "Enabled"}
 
+    def secure_baseline(self, desired, dest_value, context):
+        return {"Status": "Enabled"}
+
     def apply(self, s3, bucket, value, current):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": value["Status"]})
 

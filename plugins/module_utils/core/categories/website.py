@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from .base import Category, absent_on, without_metadata
+from ..errors import absent_on
+from .base import Category, without_metadata
 
 
 class Website(Category):

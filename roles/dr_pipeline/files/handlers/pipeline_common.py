@@ -205,9 +205,9 @@ def source_bucket_tags(aws, bucket: str, region: str) -> dict[str, str]:
     """
     account = own_account_id()
     try:
-        actual_region = source_bucket_region(aws, bucket, expected_owner=account)
+        actual_region = source_bucket_region(aws, bucket, expected_owner=account, near_region=region)
     except DRError as error:
-        if error_code(error.cause) in ("NoSuchBucket", "AccessDenied", "AllAccessDisabled"):
+        if error_code(error.cause) in ("NoSuchBucket", "404", "NotFound", "AccessDenied", "AllAccessDisabled"):
             raise Rejected(error.message, bucket) from None
         raise
     if actual_region != region:
