@@ -196,7 +196,7 @@ def dr_key_statement(role_arn: str, dest_region: str) -> dict[str, Any]:
     """The key policy statement letting another account's replication role encrypt replicas, through S3 only."""
     return {"Sid": dr_access_sid(role_arn, "Key"), "Effect": "Allow", "Principal": {"AWS": role_arn},
             "Action": list(DR_KEY_ACTIONS), "Resource": "*",
-            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{dest_region}.amazonaws.com"}}}
+            "Condition": {"StringEquals": {"kms:ViaService": s3_endpoint_host(dest_region, arn_partition(role_arn))}}}
 
 
 def with_statements(policy: dict[str, Any] | None, statements: list[dict[str, Any]], sids: Iterable[str]) -> dict[str, Any]:
