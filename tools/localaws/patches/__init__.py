@@ -21,6 +21,7 @@ PATCH_MODULES = (
     "s3_object_lock_existing_objects",
     "s3_acl_roundtrip",
     "s3_bucket_subresources",
+    "s3_list_buckets_pagination",
     "s3_expected_bucket_owner",
     "s3_bucket_policy_conditions",
     "lambda_subprocess_invoke",
