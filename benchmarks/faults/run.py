@@ -49,7 +49,7 @@ def converged(endpoint: str, bucket: str) -> bool:
         return False
 
 
-def one_case(rate: float, seed: int, buckets: int, max_runs: int, env_extra: dict[str, str]) -> dict:
+def one_case(rate: float, seed: int, buckets: int, max_runs: int, retry_vars: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as state, LocalAWS(state_dir=state) as endpoint, \
             FaultProxy(endpoint.endpoint_url, rate=0.0, seed=seed) as proxy:
         s3 = client(endpoint.endpoint_url, "s3", SOURCE_REGION)
@@ -60,7 +60,8 @@ def one_case(rate: float, seed: int, buckets: int, max_runs: int, env_extra: dic
             s3.put_object(Bucket=name, Key="existing.txt", Body=b"there before replication")
         extra_vars = Path(state) / "vars.json"
         extra_vars.write_text(json.dumps({"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
-                                          "dr_trigger_tag_key": TAG_KEY, "dr_trigger_tag_value": TAG_VALUE}))
+                                          "dr_trigger_tag_key": TAG_KEY, "dr_trigger_tag_value": TAG_VALUE,
+                                          **retry_vars}))
         proxy.configure(rate=rate)
         runs = []
         for run in range(1, max_runs + 1):
@@ -69,7 +70,7 @@ def one_case(rate: float, seed: int, buckets: int, max_runs: int, env_extra: dic
             completed = subprocess.run(
                 [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/dr_buckets.yml", "-e", f"@{extra_vars}"],
                 cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-                env={**os.environ, **endpoint.env, "AWS_ENDPOINT_URL": proxy.endpoint_url, **env_extra})
+                env={**os.environ, **endpoint.env, "AWS_ENDPOINT_URL": proxy.endpoint_url})
             seconds = time.monotonic() - started
             done = sum(converged(endpoint.endpoint_url, name) for name in names)
             stats = proxy.stats
@@ -87,26 +88,30 @@ def main() -> int:
     parser.add_argument("--rates", type=float, nargs="+", default=[0.0, 0.1, 0.3])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--max-runs", type=int, default=3)
-    parser.add_argument("--retry-mode", choices=["standard", "adaptive"], help="S3DR_RETRY_MODE for the runs")
-    parser.add_argument("--max-attempts", type=int, help="S3DR_MAX_ATTEMPTS for the runs")
+    parser.add_argument("--retry-mode", choices=["standard", "adaptive"],
+                        help="dr_retry_mode for the runs (the module's retry_mode); default: the module's")
+    parser.add_argument("--max-attempts", type=int, help="dr_max_attempts for the runs (the module's max_attempts)")
     args = parser.parse_args()
-    env_extra = {}
+    retry_vars = {}
     if args.retry_mode:
-        env_extra["S3DR_RETRY_MODE"] = args.retry_mode
+        retry_vars["dr_retry_mode"] = args.retry_mode
     if args.max_attempts:
-        env_extra["S3DR_MAX_ATTEMPTS"] = str(args.max_attempts)
+        retry_vars["dr_max_attempts"] = str(args.max_attempts)
+    print(f"retry mode {args.retry_mode or 'default (standard)'}, max attempts {args.max_attempts or 'default (11)'}; "
+          f"load average at the start {os.getloadavg()}", flush=True)
     print("| rate | seed | runs to converge | converged after run 1 | after run 2 | requests (run 1) | "
           "faults injected (run 1: errors + resets) | run 1 s | run 1 rc |")
     print("|---|---|---|---|---|---|---|---|---|")
     for rate in args.rates:
         for seed in args.seeds:
-            case = one_case(rate, seed, args.buckets, args.max_runs, env_extra)
+            case = one_case(rate, seed, args.buckets, args.max_runs, retry_vars)
             first = case["runs"][0]
             second = case["runs"][1] if len(case["runs"]) > 1 else first
             print(f"| {rate:.0%} | {seed} | {case['runs_to_converge'] or f'> {args.max_runs}'} | "
                   f"{first['converged'] / args.buckets:.0%} | {second['converged'] / args.buckets:.0%} | "
                   f"{first['requests']} | {first['errors']} + {first['resets']} | {first['seconds']} | {first['rc']} |",
                   flush=True)
+    print(f"load average at the end {os.getloadavg()}")
     return 0
 
 
