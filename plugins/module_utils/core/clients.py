@@ -76,6 +76,9 @@ class ClientFactory:
         ident = threading.get_ident()
         with self._lock:
             if ident not in self._workers:
+                # The factories of threads that ended (a pool before this one) go: their clients can be freed.
+                alive = {thread.ident for thread in threading.enumerate()}
+                self._workers = {known: factory for known, factory in self._workers.items() if known in alive}
                 self._workers[ident] = ClientFactory(self._make_client)
             return self._workers[ident]
 
