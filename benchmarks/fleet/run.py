@@ -3,6 +3,7 @@
 One command, from the repository root:
 
     .venv/bin/python benchmarks/fleet/run.py [--buckets 20 200 1000] [--backfill] [--json out.json]
+    .venv/bin/python benchmarks/fleet/run.py --buckets 10000 --first-only   # optional: memory bounded, time linear
 
 For each N it starts a fresh local endpoint (tools/localaws), seeds N buckets in eu-west-1 tagged
 dr=true with realistic settings (a few categories each, varied: tags, CORS, lifecycle, versioning,
@@ -88,6 +89,7 @@ class TreeRss:
 
     def __init__(self, pid: int, interval: float = 0.1):
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.peak_by_process: list[tuple[str, int]] = []  # (what the process runs, RSS) at the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -113,13 +115,26 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree, total, todo = self._children(), 0, [self.pid]
+            tree, total, todo, parts = self._children(), 0, [self.pid], []
             while todo:
                 pid = todo.pop()
-                total += self._rss(pid)
+                rss = self._rss(pid)
+                total += rss
+                parts.append((pid, rss))
                 todo.extend(tree.get(pid, []))
-            self.peak = max(self.peak, total)
+            if total > self.peak:
+                self.peak, self.peak_by_process = total, [(self._name(pid), rss) for pid, rss in parts]
             self._stop.wait(self.interval)
+
+    @staticmethod
+    def _name(pid: int) -> str:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as stream:
+                words = stream.read().split(b"\0")
+        except OSError:
+            return "?"
+        named = [Path(word.decode(errors="replace")).name for word in words if word][:2]
+        return " ".join(named)[:60]
 
     def stop(self) -> int:
         self._stop.set()
@@ -129,6 +144,7 @@ class TreeRss:
 
 def run_playbook(server, extra_vars: dict, root: Path = REPO_ROOT) -> dict:
     env = {**os.environ, **server.env, "ANSIBLE_NOCOLOR": "1"}
+    load_at_start = os.getloadavg()
     vars_file = Path(server.state_dir) / f"vars-{time.monotonic_ns()}.json"
     vars_file.write_text(json.dumps(extra_vars))
     command = [str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/dr_buckets.yml", "-e", f"@{vars_file}"]
@@ -142,7 +158,8 @@ def run_playbook(server, extra_vars: dict, root: Path = REPO_ROOT) -> dict:
     peak = rss.stop()
     calls = server.recorded_calls()
     return {"rc": process.returncode, "seconds": seconds, "peak_rss_mb": peak / 1024 / 1024, "calls": calls,
-            "output": output}
+            "output": output, "peak_by_process": [(name, round(size / 1024 / 1024)) for name, size in rss.peak_by_process],
+            "load": (load_at_start, os.getloadavg())}
 
 
 def describe(label: str, count: int, run: dict) -> dict:
@@ -153,12 +170,16 @@ def describe(label: str, count: int, run: dict) -> dict:
                "seconds_per_bucket": round(run["seconds"] / count, 3), "calls": len(calls),
                "calls_per_bucket": round(len(calls) / count, 1), "reads_per_bucket": round((len(calls) - writes) / count, 1),
                "writes_per_bucket": round(writes / count, 1), "requests_per_second": round(len(calls) / run["seconds"], 0),
-               "peak_rss_mb": round(run["peak_rss_mb"], 0),
+               "peak_rss_mb": round(run["peak_rss_mb"], 0), "peak_by_process": run["peak_by_process"],
+               "load_average_start_end": [round(run["load"][0][0], 1), round(run["load"][1][0], 1)],
                "per_bucket_by_api": {name: round(value / count, 2) for name, value in sorted(by_api.items())}}
     print(f"\n== N={count} {label}: rc={run['rc']} {summary['seconds']} s ({summary['seconds_per_bucket']} s/bucket), "
           f"{summary['calls_per_bucket']} calls/bucket ({summary['reads_per_bucket']} reads + "
           f"{summary['writes_per_bucket']} writes), {summary['requests_per_second']:.0f} requests/s, "
-          f"peak RSS of the ansible-playbook tree {summary['peak_rss_mb']:.0f} MB")
+          f"peak RSS of the ansible-playbook tree {summary['peak_rss_mb']:.0f} MB "
+          f"({', '.join(f'{name}: {size}' for name, size in run['peak_by_process'])}); "
+          f"load average (1 min) {summary['load_average_start_end'][0]} at the start, "
+          f"{summary['load_average_start_end'][1]} at the end")
     for name, value in sorted(by_api.items(), key=lambda item: (-item[1], item[0])):
         print(f"   {value / count:6.2f}  {name}")
     if run["rc"] != 0:
@@ -166,7 +187,7 @@ def describe(label: str, count: int, run: dict) -> dict:
     return summary
 
 
-def bench(count: int, backfill: bool, root: Path = REPO_ROOT, label: str = "") -> list[dict]:
+def bench(count: int, backfill: bool, root: Path = REPO_ROOT, label: str = "", rerun: bool = True) -> list[dict]:
     """Seed a fresh endpoint, run the playbook of the checkout ``root`` first and again."""
     import tempfile
 
@@ -179,7 +200,7 @@ def bench(count: int, backfill: bool, root: Path = REPO_ROOT, label: str = "") -
         print(f"seeded {count} buckets in {time.monotonic() - started:.0f} s")
         extra_vars = {"dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION, "dr_backfill": backfill,
                       "dr_report_path": str(Path(server.state_dir) / "report.jsonl")}
-        for run in ("first", "rerun"):
+        for run in ("first", "rerun") if rerun else ("first",):
             results.append({**describe(f"{label}{run}", count, run_playbook(server, extra_vars, root)),
                             "checkout": label or "this"})
     return results
@@ -190,21 +211,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buckets", type=int, nargs="+", default=[20, 200])
     parser.add_argument("--backfill", action="store_true", help="also copy the seeded objects (dr_backfill: true)")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--first-only", action="store_true", help="no rerun (e.g. for --buckets 10000)")
     parser.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive <commit>`, with .venv and "
                                                       ".collections linked) whose dr_buckets.yml runs after this one's "
                                                       "for each N, on its own fresh endpoint, for a side-by-side")
     args = parser.parse_args(argv)
     results = []
     for count in args.buckets:
-        results += bench(count, args.backfill)
+        results += bench(count, args.backfill, rerun=not args.first_only)
         if args.baseline:
             results += bench(count, args.backfill, args.baseline.resolve(), "baseline-")
     print(f"\nload average at the end: {os.getloadavg()}")
-    print("\nN      run    s      s/bucket  calls/bucket  reads  writes  req/s  peak RSS MB")
+    print("\nN      run    s      s/bucket  calls/bucket  reads  writes  req/s  peak RSS MB  load start/end")
     for item in results:
         print(f"{item['buckets']:<6} {item['run']:<14} {item['seconds']:<6} {item['seconds_per_bucket']:<9} "
               f"{item['calls_per_bucket']:<13} {item['reads_per_bucket']:<6} {item['writes_per_bucket']:<7} "
-              f"{item['requests_per_second']:<6.0f} {item['peak_rss_mb']:.0f}")
+              f"{item['requests_per_second']:<6.0f} {item['peak_rss_mb']:<12.0f} "
+              f"{item['load_average_start_end'][0]}/{item['load_average_start_end'][1]}")
     firsts = [item for item in results if item["run"] == "first"]
     for mine, base in zip(firsts, [item for item in results if item["run"] == "baseline-first"]):
         print(f"N={mine['buckets']} first run: {mine['seconds']} s vs baseline {base['seconds']} s "
@@ -212,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{base['calls_per_bucket']}")
     for before, after in zip(firsts, firsts[1:]):
         print(f"time per bucket, first run: {before['seconds_per_bucket']} s at N={before['buckets']} -> "
-              f"{after['seconds_per_bucket']} s at N={after['buckets']}")
+              f"{after['seconds_per_bucket']} s at N={after['buckets']} "
+              f"({after['seconds_per_bucket'] / before['seconds_per_bucket']:.2f}x for {after['buckets'] / before['buckets']:.0f}x "
+              f"the buckets; 1.00x is linear)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0 if all(item["rc"] == 0 for item in results) else 1

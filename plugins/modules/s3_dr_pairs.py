@@ -66,6 +66,20 @@ options:
         lists the buckets not started.
     type: bool
     default: false
+  retry_mode:
+    description:
+      - The AWS SDK retry mode of the clients (throttling, 5xx, connection errors). V(adaptive) adds a client-side
+        rate limiter when AWS throttles.
+      - Default is the environment variable E(AWS_RETRY_MODE), else V(standard).
+      - Each pair worker has its own clients, and so its own retry quota, shared by the threads its bucket starts.
+      - Retry settings in O(aws_config) take precedence, as in every amazon.aws module.
+    type: str
+    choices: [standard, adaptive, legacy]
+  max_attempts:
+    description:
+      - Attempts per AWS call, the first one included, before an error is reported for the bucket.
+      - Default is the environment variable E(AWS_MAX_ATTEMPTS), else V(11).
+    type: int
   report_path:
     description:
       - A JSON Lines file that gets one line per bucket - C(source_bucket), C(dest_bucket), C(failed),
@@ -118,6 +132,16 @@ EXAMPLES = r"""
     dest_region: eu-central-1
     backfill: false
     fail_fast: true
+
+- name: A large fleet while AWS throttles - adaptive retries, more attempts per call
+  resilience.s3_dr.s3_dr_pairs:
+    source_tags:
+      dr: "true"
+    source_region: us-east-1
+    dest_region: us-west-2
+    retry_mode: adaptive
+    max_attempts: 15
+    report_path: artifacts/dr_pairs.jsonl
 """
 
 RETURN = r"""
@@ -159,7 +183,7 @@ import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.backfill import client_config
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import RETRY_MODES, retry_settings
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.pairs import (
     FleetSummary,
@@ -172,8 +196,15 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
     BUCKET_SELECTION_SPEC,
     CLONE_OPTIONS_SPEC,
+    limit_malloc_arenas,
     selected_buckets,
+    session_clients,
 )
+
+try:
+    from botocore.config import Config
+except ImportError:  # AnsibleAWSModule reports missing botocore
+    Config = None
 
 ARGUMENT_SPEC = dict(
     **BUCKET_SELECTION_SPEC,
@@ -185,6 +216,8 @@ ARGUMENT_SPEC = dict(
     backfill=dict(type="bool", default=True),
     backfill_concurrency=dict(type="int", default=32),
     fail_fast=dict(type="bool", default=False),
+    retry_mode=dict(type="str", choices=list(RETRY_MODES)),
+    max_attempts=dict(type="int"),
     report_path=dict(type="path"),
 )
 MAX_WARNINGS = 20  # more are in the report
@@ -201,12 +234,18 @@ def pair_plan(params: dict) -> PairPlan:
 
 
 def main():
+    limit_malloc_arenas()  # before any thread: the workers and their read-ahead threads share two arenas
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
     params = module.params
     if params["backfill_concurrency"] < 1:
         module.fail_json(msg="backfill_concurrency must be 1 or more")
-    config = client_config(params["concurrency"] + params["backfill_concurrency"])
-    clients = ClientFactory(lambda service, region: module.client(service, region=region, config=config))
+    try:
+        retries = retry_settings(mode=params["retry_mode"], max_attempts=params["max_attempts"])
+    except ValueError as error:
+        module.fail_json(msg=f"Nothing was changed: {error}.")
+    config = client_config(params["concurrency"] + params["backfill_concurrency"]).merge(Config(retries=retries))
+    # One session for the run; run_pairs gives each pair worker its own clients (see core.clients.worker_clients).
+    clients = session_clients(module, config)
     plan = pair_plan(params)
     discovery = Discovery()
     selection = selected_buckets(module, clients, discovery)

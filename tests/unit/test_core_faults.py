@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from plugins.module_utils.core import waiting
-from plugins.module_utils.core.clients import ClientFactory, boto3_clients, retry_settings
+from plugins.module_utils.core.clients import ClientFactory, boto3_clients, retry_settings, worker_clients
 from plugins.module_utils.core.crr import CrrSpec, apply_crr
 from plugins.module_utils.core.errors import DRError
 from plugins.module_utils.core.iam import INLINE_POLICY_NAME, MANAGED_BY_TAG, ensure_role
@@ -153,6 +154,33 @@ def test_per_thread_factory_gives_each_thread_its_own_client_and_quota():
     thread.start()
     thread.join()
     assert seen[0] is shared("s3", "eu-west-1")
+
+    assert retry_settings({"AWS_RETRY_MODE": "adaptive"}, mode="standard", max_attempts=4) == {
+        "mode": "standard", "total_max_attempts": 4}
+    with pytest.raises(ValueError, match="max_attempts is '0'"):
+        retry_settings({}, max_attempts=0)
+
+
+def test_worker_factories_bound_the_clients_to_workers_and_their_helper_threads_share_them():
+    """A pair worker gets its own clients (its own retry quota); the threads its bucket starts (read-ahead)
+    use them instead of making their own, so clients number workers x services x Regions."""
+    made = []
+    factory = ClientFactory(lambda service, region: made.append((service, region)) or object())
+    seen: dict[int, list] = {}
+
+    def pair_worker(bucket: int) -> None:
+        clients = worker_clients(factory)
+        assert worker_clients(factory) is clients
+        with ThreadPoolExecutor(max_workers=3) as read_ahead:  # new helper threads for every bucket
+            got = list(read_ahead.map(lambda _: clients("s3", "eu-west-1"), range(6)))
+        seen.setdefault(threading.get_ident(), []).extend(got)
+
+    with ThreadPoolExecutor(max_workers=4) as workers:
+        list(workers.map(pair_worker, range(40)))
+    assert len(made) == len(seen) <= 4  # 40 buckets x 3 helper threads, yet one client per worker
+    assert all(len({id(client) for client in got}) == 1 for got in seen.values())
+    assert len({id(got[0]) for got in seen.values()}) == len(seen)  # and no two workers share one
+    assert worker_clients(len) is len  # a plain callable (tests) is used as it is
 
 
 class NotYetReadable:

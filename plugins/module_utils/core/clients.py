@@ -6,7 +6,10 @@ A module builds the factory from its AnsibleAWSModule credentials, a Lambda hand
 execution role, a test from an endpoint URL. The factory caches one client per (service, Region),
 or with ``per_thread`` one per (service, Region, thread): botocore's standard retry mode keeps one
 retry quota per client, and a client shared by every thread of a fleet run spends it on all their
-faults together, after which faults surface with no retry at all.
+faults together, after which faults surface with no retry at all. A pool whose tasks start short-lived
+helper threads (the clone's read-ahead, the copy workers) gives each pool worker its own factory with
+``worker_clients`` instead: the helpers share their worker's clients, so the clients number at most
+workers x services x Regions, each with its own retry quota.
 """
 
 from __future__ import annotations
@@ -27,25 +30,27 @@ RETRY_SETTINGS = {"mode": "standard", "total_max_attempts": 11}
 RETRY_MODES = ("standard", "adaptive", "legacy")
 
 
-def retry_settings(environ=None) -> dict[str, Any]:
-    """RETRY_SETTINGS with AWS_RETRY_MODE / AWS_MAX_ATTEMPTS applied; a clear error for a bad value."""
+def retry_settings(environ=None, mode: str | None = None, max_attempts: int | None = None) -> dict[str, Any]:
+    """RETRY_SETTINGS with AWS_RETRY_MODE / AWS_MAX_ATTEMPTS applied, then ``mode`` / ``max_attempts`` (a module's
+    options) when given; a clear error for a bad value."""
     environ = os.environ if environ is None else environ
     settings = dict(RETRY_SETTINGS)
-    mode = environ.get("AWS_RETRY_MODE")
+    mode_name, mode = ("retry_mode", mode) if mode else ("AWS_RETRY_MODE", environ.get("AWS_RETRY_MODE"))
     if mode:
         if mode not in RETRY_MODES:
-            raise ValueError(f"AWS_RETRY_MODE is {mode!r}; use one of {', '.join(RETRY_MODES)}")
+            raise ValueError(f"{mode_name} is {mode!r}; use one of {', '.join(RETRY_MODES)}")
         settings["mode"] = mode
-    attempts = environ.get("AWS_MAX_ATTEMPTS")
+    attempts_name, attempts = (("max_attempts", str(max_attempts)) if max_attempts is not None
+                               else ("AWS_MAX_ATTEMPTS", environ.get("AWS_MAX_ATTEMPTS")))
     if attempts:
         if not attempts.isdigit() or int(attempts) < 1:
-            raise ValueError(f"AWS_MAX_ATTEMPTS is {attempts!r}; use a whole number of attempts, 1 or more")
+            raise ValueError(f"{attempts_name} is {attempts!r}; use a whole number of attempts, 1 or more")
         settings["total_max_attempts"] = int(attempts)
     return settings
 
 
-def retry_config():
-    return Config(retries=retry_settings()) if Config else None
+def retry_config(mode: str | None = None, max_attempts: int | None = None):
+    return Config(retries=retry_settings(mode=mode, max_attempts=max_attempts)) if Config else None
 
 
 class ClientFactory:
@@ -55,6 +60,7 @@ class ClientFactory:
         self._make_client = make_client
         self._per_thread = per_thread
         self._clients: dict[tuple[str, str, int], Any] = {}
+        self._workers: dict[int, ClientFactory] = {}
         self._lock = threading.Lock()
 
     def __call__(self, service: str, region: str):
@@ -64,11 +70,34 @@ class ClientFactory:
                 self._clients[key] = self._make_client(service, region)
             return self._clients[key]
 
+    def for_worker(self) -> ClientFactory:
+        """The calling thread's own factory (same ``make_client``), made on its first call and kept: a pool worker
+        gets its own clients and its own retry quotas, which the helper threads it starts share."""
+        ident = threading.get_ident()
+        with self._lock:
+            if ident not in self._workers:
+                # The factories of threads that ended (a pool before this one) go: their clients can be freed.
+                alive = {thread.ident for thread in threading.enumerate()}
+                self._workers = {known: factory for known, factory in self._workers.items() if known in alive}
+                self._workers[ident] = ClientFactory(self._make_client)
+            return self._workers[ident]
+
+
+def worker_clients(clients):
+    """``clients.for_worker()`` for a ``ClientFactory``; any other factory (a test's callable) as it is."""
+    for_worker = getattr(clients, "for_worker", None)
+    return for_worker() if for_worker else clients
+
 
 def boto3_clients(session=None) -> ClientFactory:
     """A factory over a boto3 session (Lambda handlers, scripts, tests), one client per thread."""
     import boto3
 
     session = session or boto3.session.Session()
-    return ClientFactory(lambda service, region: session.client(service, region_name=region, config=retry_config()),
-                         per_thread=True)
+    lock = threading.Lock()  # a boto3 session is not thread-safe; its clients are
+
+    def make_client(service: str, region: str):
+        with lock:
+            return session.client(service, region_name=region, config=retry_config())
+
+    return ClientFactory(make_client, per_thread=True)

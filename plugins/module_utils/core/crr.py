@@ -118,11 +118,13 @@ def enable_replication(clients, spec: CrrSpec, check_mode: bool = False, discove
     """Replication for one bucket; ``discovery`` and ``facts`` (one pass over a fleet) spare the reads already made."""
     result = Result()
     with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
-        _enable(clients, spec, check_mode, result, discovery or Discovery(), facts or PairFacts())
+        _enable(clients, spec, check_mode, result, discovery or Discovery(), facts or PairFacts(),
+                boundary_scope=discovery)
     return result
 
 
-def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery: Discovery, facts: PairFacts) -> None:
+def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery: Discovery, facts: PairFacts,
+            boundary_scope: Any = None) -> None:
     source, dest = spec.source_bucket, spec.resolved_dest_bucket
     identity = discovery.identity(clients, spec.dest_region)
     account_id, partition = identity["Account"], arn_partition(identity["Arn"])
@@ -203,7 +205,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     if managed_role:
         iam_client, role_name, policy, current_role = managed_role
         boundary_arn = spec.permissions_boundary or _collection_boundary(
-            iam_client, spec, partition, account_id, result, check_mode)
+            iam_client, spec, partition, account_id, result, check_mode, boundary_scope)
         role_arn, role_created = iam.ensure_role(
             iam_client, account_id, role_name, replication_trust_policy(account_id, source, partition),
             policy, f"S3 replication from {source} to {dest} (managed by resilience.s3_dr)", result, check_mode,
@@ -308,11 +310,12 @@ def _remove_rules(clients, spec: CrrSpec, check_mode: bool, result: Result) -> N
 
 
 def _collection_boundary(iam_client, spec: CrrSpec, partition: str, account_id: str, result: Result,
-                         check_mode: bool) -> str:
-    """The collection's permissions boundary, allowing replicas into this account and the rules' DR accounts."""
+                         check_mode: bool, scope: Any = None) -> str:
+    """The collection's permissions boundary, allowing replicas into this account and the rules' DR accounts;
+    ensured once per ``scope`` (a fleet run's Discovery), else once per IAM client."""
     dest_accounts = {rule["dest_account"] for rule in spec.resolved_rules if rule.get("dest_account")}
     arn, _previous, _document = iam.ensure_replication_boundary(iam_client, partition, account_id, dest_accounts,
-                                                                result, check_mode)
+                                                                result, check_mode, scope=scope)
     return arn
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .buckets import bucket_tags, region_of_location
+from .clients import worker_clients
 from .discovery import Discovery
 from .errors import DRError, describe_error, error_code
 from .validation import tag_filter_problem
@@ -73,11 +74,10 @@ def buckets_with_tags(clients, region: str, tags: dict[str, str], concurrency: i
     problem = tag_filter_problem(tags)
     if problem:  # also guards the pipeline's sweep, which passes its trigger tag here
         raise DRError(f"Nothing was selected: {problem}.", region=region)
-    s3 = clients("s3", region)
     names = buckets_in_region(clients, region)
 
-    def tags_of(name: str) -> dict[str, str] | None:
-        return bucket_tags(s3, name)  # None: deleted since the listing
+    def tags_of(name: str) -> dict[str, str] | None:  # each thread its own client: its own retry quota
+        return bucket_tags(worker_clients(clients)("s3", region), name)  # None: deleted since the listing
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         present = list(pool.map(tags_of, names))

@@ -48,12 +48,13 @@ def _new_role_arn(account_id: str, role_name: str, partition: str) -> str:
 
 
 def ensure_replication_boundary(iam, partition: str, account_id: str, dest_accounts, result: Result,
-                                check_mode: bool) -> tuple[str, Any, dict[str, Any]]:
+                                check_mode: bool, scope: Any = None) -> tuple[str, Any, dict[str, Any]]:
     """Create the collection's permissions boundary for replication roles, or bring its default version in line.
 
     Returns its ARN, the document it held before (None when it did not exist) and the document it holds now.
-    The threads of a fleet share the IAM client and ensure it once through it (one check, never a CreatePolicy
-    race between them); a CreatePolicy that finds it already there (another run, or a retry after a lost
+    The threads of a fleet ensure it once per ``scope`` (the run's Discovery, which every pair worker shares
+    while each has its own IAM client), else once per IAM client: one check, never a CreatePolicy race
+    between them; a CreatePolicy that finds it already there (another run, or a retry after a lost
     reply) converges on it.
     """
     others = sorted(set(dest_accounts) - {account_id})
@@ -61,7 +62,7 @@ def ensure_replication_boundary(iam, partition: str, account_id: str, dest_accou
     document = replication_boundary_policy(partition, account_id, others)
     key = (arn, canonical_policy(document))
     with _BOUNDARY_LOCK:
-        ensured = _ENSURED_BOUNDARIES.setdefault(iam, set())
+        ensured = _ENSURED_BOUNDARIES.setdefault(iam if scope is None else scope, set())
         if key in ensured:
             return arn, document, document
         previous = _ensure_managed_policy(iam, arn, boundary_policy_name(others), document, result, check_mode)
@@ -71,7 +72,7 @@ def ensure_replication_boundary(iam, partition: str, account_id: str, dest_accou
 
 
 _BOUNDARY_LOCK = threading.Lock()
-# IAM client -> the boundaries already ensured through it (weak: a client's entries go with it).
+# IAM client or run scope -> the boundaries already ensured through it (weak: its entries go with it).
 _ENSURED_BOUNDARIES: "weakref.WeakKeyDictionary[Any, set[tuple[str, str]]]" = weakref.WeakKeyDictionary()
 
 

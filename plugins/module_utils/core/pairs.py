@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from .backfill import BackfillSpec, copy_missing
 from .backfill import spec_problems as backfill_spec_problems
+from .clients import worker_clients
 from .clone import CloneSpec, clone_configuration, clone_spec_problems
 from .crr import CrrSpec, enable_replication, spec_problems
 from .discovery import Discovery, PairFacts
@@ -123,7 +124,8 @@ def run_pairs(clients, plan: PairPlan, selection: Iterable[tuple[str, str | None
     with ThreadPoolExecutor(max_workers=max(1, copy_concurrency), thread_name_prefix="s3dr-copy") as copy_pool, \
             ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="s3dr-pair") as pool:
         def one(source: str, dest: str | None) -> None:
-            record = dr_pair(clients, plan, source, dest, discovery, check_mode, copy_pool)
+            # Each pair worker has its own clients (own retry quotas), shared by the threads its bucket starts.
+            record = dr_pair(worker_clients(clients), plan, source, dest, discovery, check_mode, copy_pool)
             with lock:
                 if record["failed"] and fail_fast:
                     stop.set()

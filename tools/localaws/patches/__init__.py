@@ -21,6 +21,7 @@ PATCH_MODULES = (
     "s3_object_lock_existing_objects",
     "s3_acl_roundtrip",
     "s3_bucket_subresources",
+    "s3_list_buckets_pagination",
     "s3_expected_bucket_owner",
     "s3_bucket_policy_conditions",
     "lambda_subprocess_invoke",
@@ -56,6 +57,7 @@ PATCH_MODULES = (
     "iam_permissions_boundary",
     "iam_request_resources",
     "iam_access_denied_errors",
+    "iam_role_lookup_snapshot",
     "s3_iam_action_names",  # it wraps the S3 handlers the other S3 patches installed
     "s3_sse_kms_permissions",  # after it: adds the KMS calls S3 makes to its S3 permissions
 )

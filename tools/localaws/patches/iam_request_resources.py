@@ -126,7 +126,7 @@ def iam(response):
             path = response._get_param("Path") or "/"
             policy_arn = f"arn:{partition}:iam::{account}:policy{path}{response._get_param('PolicyName')}"
         return _one("iam", response, policy_arn)
-    role = next((role for role in backend.roles.values() if role.name == role_name), None)
+    role = next((role for role in list(backend.roles.values()) if role.name == role_name), None)  # a snapshot: roles are added meanwhile
     if operation == "CreateRole" or role is None:
         path = (response._get_param("Path") or "/") if operation == "CreateRole" else "/"
         arn = f"arn:{partition}:iam::{account}:role{path}{role_name}"
