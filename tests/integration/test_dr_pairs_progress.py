@@ -52,8 +52,9 @@ def test_one_line_per_bucket_while_the_task_runs_in_completion_order(aws_client,
     report = tmp_path / "report.jsonl"
     report.write_text('{"source_bucket": "from-a-previous-run", "failed": false, "fleet_size": 1}\n')
 
+    # One bucket at a time (at least 5 x ~35 calls), so the run outlasts the plugin's 0.5 s polls on a quiet machine.
     rc, output, report_size_when_shown = stream_playbook(localaws, tmp_path, playbook_vars(
-        dr_buckets=buckets, dr_concurrency="2", dr_report_path=str(report)), report)
+        dr_buckets=buckets, dr_concurrency="1", dr_report_path=str(report)), report)
 
     assert rc == 2, output
     lines = progress_lines(output)
