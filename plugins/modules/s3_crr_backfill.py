@@ -389,7 +389,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.backfill import (
     DEFAULT_MULTIPART_CHUNKSIZE, DEFAULT_MULTIPART_THRESHOLD, REPLICATION_STATUSES, backfill,
     client_config, progress_line)
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
@@ -401,6 +400,7 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     fail_with,
     fleet_return,
     selected_buckets,
+    session_clients,
 )
 
 ARGUMENT_SPEC = dict(
@@ -437,7 +437,7 @@ def main():
     params = module.params
     # One client per Region with a connection pool big enough for the copy workers.
     config = client_config(max(1, params["concurrency"]) + max(1, params["bucket_concurrency"]))
-    clients = ClientFactory(lambda service, region: module.client(service, region=region, config=config))
+    clients = session_clients(module, config)
     if not params["source_bucket"]:
         backfill_fleet(module, clients)
     spec = backfill_spec(params)
