@@ -63,3 +63,20 @@ def test_a_passing_drill_stands_in_for_replica_evidence_and_a_failing_one_refuse
     failed = core.dr_readiness(dr, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION,
                                                      drill_report={"verdict": "FAIL", "reasons": ["RPO 20 s"]}))
     assert "the last drill of the pair failed: RPO 20 s" in failed["reasons"]
+
+
+@pytest.mark.parametrize("step", [core.failover, core.failback])
+def test_invalid_input_is_refused_naming_the_bucket_before_any_call(step):
+    def no_calls(service, region):
+        raise AssertionError(f"no AWS call expected, got {service} in {region}")
+
+    with pytest.raises(DRError, match=r"^Bucket Bad_Name: nothing was changed because the input is invalid: "):
+        step(no_calls, core.FailoverSpec(source_bucket="Bad_Name", dest_region=DR_REGION))
+
+
+def test_an_unforeseen_aws_error_names_the_pair_and_says_to_run_again():
+    def unreachable(service, region):
+        raise ConnectionError(f"{service} in {region} is unreachable")
+
+    with pytest.raises(DRError, match=r"^Bucket app: Failover of app / app-dr stopped \(run again to finish it"):
+        core.failover(unreachable, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION))

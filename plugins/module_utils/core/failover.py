@@ -42,7 +42,7 @@ from .backfill import SOURCE_ETAG_METADATA, BackfillSpec, copy_objects
 from .categories import REGISTRY
 from .clone import CloneSpec, clone_configuration
 from .crr import CrrSpec, apply_crr
-from .errors import DRError, describe_error, error_code
+from .errors import DRError, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems
 from .result import Result
 
@@ -261,21 +261,19 @@ def _reserved_prefix(spec: FailoverSpec) -> str:
 
 def failover(clients, spec: FailoverSpec, check_mode: bool = False, now: datetime | None = None) -> Result:
     """Fail one pair over to its DR bucket, with the DR Region's API only. DRError for a refused pair."""
+    return _run_pair_step(_failover, "Failover", clients, spec, check_mode, now)
+
+
+def _run_pair_step(step, name: str, clients, spec: FailoverSpec, check_mode: bool, now: datetime | None) -> Result:
+    """``step`` for one pair: input checked first, any error named after the pair with the steps already done."""
     problems = spec_problems(spec)
-    source, dest = spec.source_bucket, spec.resolved_dest_bucket
     if problems:
-        raise DRError(f"Bucket {source}: nothing was changed because the input is invalid: " + "; ".join(problems) + ".",
-                      bucket=source)
+        raise invalid_input(spec.source_bucket, problems)
     result = Result()
-    try:
-        _failover(clients, spec, check_mode, now or _now(), result)
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        raise
-    except Exception as error:  # noqa: BLE001 - an AWS error we did not foresee: name the pair and what was done
-        raise DRError(f"Failover of {source} to {dest} in {spec.dest_region} stopped: {describe_error(error)}. "
-                      "Run again to finish it (steps already done are not repeated).", bucket=source,
-                      region=spec.dest_region, done=[] if check_mode else list(result.actions), cause=error) from error
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode), region=spec.dest_region,
+                      doing=f"{name} of {spec.source_bucket} / {spec.resolved_dest_bucket} stopped (run again to "
+                            "finish it: steps already done are not repeated)"):
+        step(clients, spec, check_mode, now or _now(), result)
     return result
 
 
@@ -331,24 +329,7 @@ def _failover(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
 
 def failback(clients, spec: FailoverSpec, check_mode: bool = False, now: datetime | None = None) -> Result:
     """Bring a failed-over pair back to its source bucket (both Regions up). DRError when it cannot."""
-    problems = spec_problems(spec)
-    source, dest = spec.source_bucket, spec.resolved_dest_bucket
-    if problems:
-        raise DRError(f"Bucket {source}: nothing was changed because the input is invalid: " + "; ".join(problems) + ".",
-                      bucket=source)
-    result = Result()
-    try:
-        _failback(clients, spec, check_mode, now or _now(), result)
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        if source not in error.message:
-            error.message = f"Bucket {source}: {error.message}"
-        raise
-    except Exception as error:  # noqa: BLE001
-        raise DRError(f"Failback of {dest} to {source} stopped: {describe_error(error)}. Run again to finish it "
-                      "(steps already done are not repeated).", bucket=source,
-                      done=[] if check_mode else list(result.actions), cause=error) from error
-    return result
+    return _run_pair_step(_failback, "Failback", clients, spec, check_mode, now)
 
 
 def _merge(result: Result, step: Result) -> None:
