@@ -18,7 +18,7 @@ from botocore.exceptions import ConnectionClosedError
 from conftest import ANSIBLE_PLAYBOOK, REPO_ROOT, PlaybookRun, client_for, wait_for
 # The pipeline handlers in this process, laid out as their Lambda zip, with their environment (source
 # ap-southeast-2, DR eu-central-1, trigger tag dr=true): the pair below lives in those Regions.
-from test_pipeline_events import DR_REGION, SOURCE_REGION, handlers, pipeline_message, sns_event  # noqa: F401
+from test_pipeline_events import DR_REGION, SOURCE_REGION, handlers, pipeline_message, sns_event  # noqa: F401 pylint: disable=unused-import
 
 from tools.localaws.faults import FaultProxy
 

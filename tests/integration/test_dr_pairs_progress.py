@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from conftest import ANSIBLE_PLAYBOOK, REPO_ROOT, other_account_client
-from tests.integration.test_awx_runs import awx_job, execution_environment  # noqa: F401 - fixtures used below
+# Fixtures used below.
+from tests.integration.test_awx_runs import awx_job, execution_environment  # noqa: F401 pylint: disable=unused-import
 from tests.integration.test_dr_pairs import DR_REGION, PAIR_TASK, SOURCE_REGION, new_buckets, playbook_vars, replicated
 
 PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] (\S+): (.*)$")

@@ -125,9 +125,12 @@ def test_a_failed_dr_bucket_creation_in_the_clone_lists_nothing_done(aws):
 
 def test_the_write_primitive_records_a_step_only_after_its_call_succeeded():
     result = Result()
+
+    def refused() -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "CreateJob")
+
     with pytest.raises(ClientError, match="AccessDenied"):
-        result.write("create S3 Batch Replication job", lambda: (_ for _ in ()).throw(
-            ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "CreateJob")), False)
+        result.write("create S3 Batch Replication job", refused, False)
     assert result.actions == [] and not result.changed
     result.write("create S3 Batch Replication job", lambda: None, True)
     assert result.actions == ["create S3 Batch Replication job"] and result.done(check_mode=True) == []

@@ -29,7 +29,7 @@ proxy_pid=$!
 trap 'kill "$proxy_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$proxy_out" ] && break; sleep 0.1; done
 proxy_url=$(head -n 1 "$proxy_out")
-drill_report=$(ls /tmp/resilience-s3dr-demo-drill/dr-drill-*.json | tail -n 1)
+drill_report=$(find /tmp/resilience-s3dr-demo-drill -name "dr-drill-*.json" | sort | tail -n 1)
 AWS_ENDPOINT_URL="$proxy_url" AWS_MAX_ATTEMPTS=1 python - <<'PY'
 import boto3
 try:
