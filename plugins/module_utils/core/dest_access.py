@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import buckets, validation
-from .errors import DRError, error_code
+from .errors import DRError, error_code, invalid_input, named_errors
 from .policies import canonical_policy, dr_access_sid, dr_bucket_statements, dr_key_statement, with_statements
 from .result import Result
 
@@ -47,17 +47,10 @@ def spec_problems(spec: DestAccessSpec) -> list[str]:
 def grant_dest_access(clients, spec: DestAccessSpec, check_mode: bool = False) -> Result:
     problems = spec_problems(spec)
     if problems:
-        raise DRError(f"DR bucket {spec.dest_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.dest_bucket)
+        raise invalid_input(spec.dest_bucket, problems)
     result = Result()
-    try:
+    with named_errors(spec.dest_bucket, lambda: result.done(check_mode), region=spec.dest_region):
         _grant(clients, spec, check_mode, result)
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        raise
-    except Exception as error:
-        raise DRError(f"DR bucket {spec.dest_bucket}: {error}", bucket=spec.dest_bucket, region=spec.dest_region,
-                      done=[] if check_mode else result.actions, cause=error) from error
     return result
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import buckets, crr, replication, validation
-from .errors import DRError, describe_error, error_code
+from .errors import DRError, describe_error, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, mrap_name_for, mrap_name_problem, pair_name_problems
 from .result import Result
 
@@ -210,22 +210,10 @@ def route_to(clients, account_id: str, mrap: dict, active_bucket: str, check_mod
 def apply_mrap(clients, spec: MrapSpec, check_mode: bool = False) -> Result:
     problems = spec_problems(spec)
     if problems:
-        raise DRError(f"Bucket {spec.source_bucket}: nothing was changed because the input is invalid: "
-                      + "; ".join(problems) + ".", bucket=spec.source_bucket)
+        raise invalid_input(spec.source_bucket, problems)
     result = Result()
-    try:
-        if spec.state == "absent":
-            _absent(clients, spec, check_mode, result)
-        else:
-            _present(clients, spec, check_mode, result)
-    except DRError as error:
-        error.done = [] if check_mode else list(result.actions)
-        if spec.source_bucket not in error.message:
-            error.message = f"Bucket {spec.source_bucket}: {error.message}"
-        raise
-    except Exception as error:
-        raise DRError(f"Bucket {spec.source_bucket}: {describe_error(error)}.", bucket=spec.source_bucket,
-                      done=[] if check_mode else result.actions, cause=error) from error
+    with named_errors(spec.source_bucket, lambda: result.done(check_mode)):
+        (_absent if spec.state == "absent" else _present)(clients, spec, check_mode, result)
     return result
 
 
