@@ -126,13 +126,13 @@ def failed_over(s3, dest_bucket: str) -> dict[str, str] | None:
     return failover_record(buckets.bucket_tags(s3, dest_bucket))
 
 
-def route_mrap(clients, spec: FailoverSpec, active_bucket: str, check_mode: bool) -> dict[str, Any]:
+def route_mrap(clients, spec: FailoverSpec, active_bucket: str, check_mode: bool, two_way: bool) -> dict[str, Any]:
     """Route the pair's Multi-Region Access Point, if it has one, to ``active_bucket``: {"mrap": name or None, "changed"}.
 
-    A pair behind an MRAP of s3_dr_mrap has two-way replication. Without the reverse rule on the DR bucket (read
-    in the DR Region) no MRAP is looked for: the failover of a plain pair asks no Region but the DR Region.
+    A pair behind an MRAP of s3_dr_mrap has two-way replication. Without the reverse rule on the DR bucket
+    (``two_way``, read in the DR Region) no MRAP is looked for: a plain pair's failover asks only the DR Region.
     """
-    if not _has_rule(clients("s3", spec.dest_region), spec.resolved_dest_bucket, REVERSE_RULE_ID):
+    if not two_way:
         return {"mrap": None, "changed": False}
     account_id = clients("sts", spec.dest_region).get_caller_identity()["Account"]
     found = mrap.find_pair_mrap(clients, account_id, spec.source_bucket, spec.resolved_dest_bucket)
@@ -311,7 +311,7 @@ def _failover(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                          {"Key": key, "Value": value} for key, value in sorted(new_tags.items())]}), check_mode)
     held_back = read_held_back(s3, dest, spec.held_back_key) or {}
     applied = _apply_held_back(s3, dest, held_back, result, check_mode)
-    routed = route_mrap(clients, spec, dest, check_mode)
+    routed = route_mrap(clients, spec, dest, check_mode, _has_rule(s3, dest, REVERSE_RULE_ID))
     if routed["changed"]:
         result.record(f"route Multi-Region Access Point {routed['mrap']} to {dest}")
     result.after = {"failover": record, "held_back": applied, "mrap": routed["mrap"] and dest}
@@ -388,7 +388,8 @@ def _failback(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                 raise DRError(f"{len(missing)} object(s) written in {dest} during the failover are not the same in "
                               f"{source}: {missing[:MISMATCHES_SHOWN]}. The pair stays failed over; run again.",
                               region=dest_region)
-    routed = route_mrap(clients, spec, source, check_mode)
+    # The reverse rule is there now (or, in check mode, would be) when the pair was failed over.
+    routed = route_mrap(clients, spec, source, check_mode, record is not None or result.before["reverse_replication"])
     if routed["changed"]:
         result.record(f"route Multi-Region Access Point {routed['mrap']} back to {source}")
     result.data["mrap"] = routed
