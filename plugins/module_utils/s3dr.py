@@ -17,7 +17,7 @@ except ImportError:  # AnsibleAWSModule reports missing boto3/botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string, enable_placebo, get_aws_connection_info
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.categories import REGISTRY
-from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clients import ClientFactory, retry_config, session_credentials
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import DRError, describe_error, invalid_input_message
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import FleetOutcome, buckets_with_tags, run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.replication import STORAGE_CLASSES
@@ -99,6 +99,10 @@ def session_clients(module, config=None, per_thread: bool = False) -> ClientFact
         session = boto3.session.Session(profile_name=profile)
     except (ValueError, BotoCoreError) as error:
         module.fail_json_aws(error, msg="Couldn't connect to AWS")
+    return _session_factory(session, endpoint_url, client_config, connect, per_thread)
+
+
+def _session_factory(session, endpoint_url, client_config, connect: dict, per_thread: bool) -> ClientFactory:
     enable_placebo(session)
     lock = threading.Lock()
 
@@ -107,7 +111,11 @@ def session_clients(module, config=None, per_thread: bool = False) -> ClientFact
             return session.client(service, region_name=region, endpoint_url=endpoint_url, config=client_config,
                                   **connect)
 
-    return ClientFactory(make_client, per_thread=per_thread)
+    def with_credentials(credentials):  # another account's (an assumed role): same endpoint, TLS and retries
+        return _session_factory(boto3.session.Session(), endpoint_url, client_config,
+                                {**connect, **session_credentials(credentials)}, per_thread)
+
+    return ClientFactory(make_client, per_thread=per_thread, with_credentials=with_credentials)
 
 
 M_ARENA_MAX = -8  # glibc mallopt parameter

@@ -57,6 +57,17 @@ options:
       - Check mode and diff mode show the gaps (C(dest_baseline_gaps)) and the writes.
     type: bool
     default: false
+  dest_account_role_arn:
+    description:
+      - For a DR bucket in another account (a DR or vault account) - a role of that account to assume for
+        everything done to the DR bucket (reading, creating and writing it). The source bucket is read with the
+        module's own credentials, so neither account needs the other's bucket settings opened to it.
+      - The role's trust policy must let the module's credentials call C(sts:AssumeRole); its permissions are
+        those of the notes below, on the DR bucket only.
+      - The DR bucket's policy statements that let the source account's replication role in
+        (M(resilience.s3_dr.s3_crr_dest_access)) are kept when the clone carries the source's policy.
+      - Access points are made in the DR account; values naming them are rewritten to that account.
+    type: str
   iac_owned:
     description:
       - What to do with a source bucket declared by infrastructure as code (a CloudFormation stack tag,
@@ -114,6 +125,14 @@ EXAMPLES = r"""
     dest_region: eu-central-1
     categories: [lifecycle, tagging]
     purge: false
+
+- name: Clone into a DR bucket of the vault account 210987654321, as a role of that account
+  resilience.s3_dr.s3_bucket_config_clone:
+    source_bucket: app-data
+    dest_region: eu-central-1
+    dest_account_role_arn: arn:aws:iam::210987654321:role/s3dr-vault-admin
+    kms_key_map:
+      arn:aws:kms:eu-west-1:111122223333:key/aaaa: arn:aws:kms:eu-central-1:210987654321:key/bbbb
 
 - name: Every bucket tagged dr=true in us-east-1
   resilience.s3_dr.s3_bucket_config_clone:
@@ -182,6 +201,7 @@ failed_buckets:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_configuration
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.s3dr import (
     BUCKET_SELECTION_RULES,
@@ -200,17 +220,18 @@ ARGUMENT_SPEC = dict(
     dest_kms_key_id=dict(type="str"),
     harden_dest=dict(type="bool", default=False),
     iac_owned=dict(type="str", choices=["report", "clone"], default="report"),
+    dest_account_role_arn=dict(type="str"),
 )
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
-    clients = module_clients(module)
-    selection = selected_buckets(module, clients)
+    clients, discovery = module_clients(module), Discovery()  # one identity, and one assumed role, per run
+    selection = selected_buckets(module, clients, discovery)
 
     def clone(bucket):
         return clone_configuration(clients, clone_spec(module.params, source_bucket=bucket, dest_bucket=selection[bucket]),
-                                   check_mode=module.check_mode)
+                                   check_mode=module.check_mode, discovery=discovery)
 
     exit_single_or_fleet(module, selection, clone)
 

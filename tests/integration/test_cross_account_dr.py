@@ -2,13 +2,17 @@
 account, play 2 as the DR (vault) account (a role of it assumed with amazon.aws.sts_assume_role)."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from conftest import OTHER_ACCOUNT_ID, client_for, other_account_client, wait_for
 
+from plugins.module_utils.core.policies import dr_access_sid
+
 PLAYBOOK = "playbooks/cross_account_dr.yml"
 SOURCE_REGION, DR_REGION = "eu-west-1", "eu-central-1"
 SOURCE_TASK = "Replicate into the DR account, which owns the replicas"
+CLONE_TASK = "Clone the source bucket's settings to the DR bucket, as the DR account's role"
 DR_TASK = "Create the DR bucket if needed and allow the replication role in its bucket (and key) policy"
 
 
@@ -26,10 +30,22 @@ def owner(s3, bucket: str, key: str) -> str:
     return s3.get_object_acl(Bucket=bucket, Key=key)["Owner"]["ID"]
 
 
-def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, run_playbook):
+def accounts_that_signed(localaws, calls) -> set[str]:
+    """The accounts whose credentials signed ``calls`` (STS GetAccessKeyInfo of each access key)."""
+    sts = client_for(localaws, "sts")
+    return {sts.get_access_key_info(AccessKeyId=key)["Account"] for key in {call.access_key for call in calls}}
+
+
+LIFECYCLE = {"Rules": [{"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+                        "Expiration": {"Days": 7}}]}
+
+
+def test_replicas_and_settings_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, run_playbook):
     source, dest = f"xacct-{uuid.uuid4().hex[:10]}", f"xacct-vault-{uuid.uuid4().hex[:10]}"
     s3 = client_for(localaws, "s3", SOURCE_REGION)
     s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+    s3.put_bucket_lifecycle_configuration(Bucket=source, LifecycleConfiguration=LIFECYCLE)
+    s3.put_bucket_tagging(Bucket=source, Tagging={"TagSet": [{"Key": "team", "Value": "billing"}]})
     dr_s3, dr_kms = other_account_client(localaws, "s3", DR_REGION), other_account_client(localaws, "kms", DR_REGION)
     # The vault account's existing bucket: objects owned by their writer (no BucketOwnerEnforced), not versioned yet.
     dr_s3.create_bucket(Bucket=dest, CreateBucketConfiguration={"LocationConstraint": DR_REGION},
@@ -40,9 +56,21 @@ def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, r
                   "dr_account_id": OTHER_ACCOUNT_ID, "dr_kms_key_arn": key_arn, "dr_source_kms_key_ids": [source_key],
                   "dr_account_role_arn": f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/s3dr-vault-admin"}
 
-    # Play 1 only: the source account is set up, the DR account is not - replication FAILS, nothing arrives.
+    # Play 1 only: the settings are cloned into the DR account's bucket, as its role; the replication rule is
+    # written, but the DR account has not let the role in - replication FAILS, nothing arrives.
+    localaws.start_recording()
     run = run_playbook(PLAYBOOK, extra_vars=extra_vars, env={"ANSIBLE_RUN_TAGS": "source_account"})
     assert run.rc == 0, run
+    on_dest = [call for call in localaws.recorded_calls() if call.bucket == dest]
+    assert any(call.is_write for call in on_dest)
+    assert accounts_that_signed(localaws, on_dest) == {OTHER_ACCOUNT_ID}  # the DR bucket only ever saw B's keys
+    cloned = run.task_results(CLONE_TASK)[0]
+    assert cloned["categories"]["lifecycle"]["status"] == "created", cloned
+    assert dr_s3.get_bucket_lifecycle_configuration(Bucket=dest)["Rules"][0]["ID"] == "expire-tmp"
+    assert {"Key": "team", "Value": "billing"} in dr_s3.get_bucket_tagging(Bucket=dest)["TagSet"]
+    assert dr_s3.get_bucket_versioning(Bucket=dest)["Status"] == "Enabled"
+    assert dr_s3.get_bucket_ownership_controls(Bucket=dest)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
     source_side = run.task_results(SOURCE_TASK)[0]
     role_arn = source_side["role_arn"]
     assert any(f"DR bucket {dest} belongs to account {OTHER_ACCOUNT_ID}" in warning and "s3_crr_dest_access" in warning
@@ -65,8 +93,6 @@ def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, r
     assert any(f"the bucket policy of {dest} does not allow role {role_arn} s3:ReplicateObject" in problem
                and "s3:ObjectOwnerOverrideToBucketOwner" in problem for problem in problems), problems
     assert any(f"the key policy of {key_arn} does not let role {role_arn}" in problem for problem in problems), problems
-    assert any(f"DR bucket {dest} has versioning Disabled" in problem for problem in problems), problems
-    assert "Status" not in dr_s3.get_bucket_versioning(Bucket=dest)
 
     # Both plays: the DR account writes its side with its own credentials; a new object arrives, owned by it.
     run = run_playbook(PLAYBOOK, extra_vars=extra_vars)
@@ -83,10 +109,14 @@ def test_replicas_reach_the_dr_account_owned_by_it_once_its_play_ran(localaws, r
     assert owner(dr_s3, dest, "invoices/1.txt") != owner(s3, source, "invoices/1.txt")
     assert settled_status(s3, source, "before-dr-side.txt", early) == "FAILED"  # as on AWS: a failed version stays so
 
-    # Idempotent: a second run changes nothing on either side.
+    # Idempotent: a second run changes nothing on either side - the clone keeps the DR account's grants, and
+    # the grants keep the cloned policy.
     run = run_playbook(PLAYBOOK, extra_vars=extra_vars)
     assert run.rc == 0 and run.recap["localhost"]["changed"] == 0, run
     assert not run.task_results(DR_TASK)[0]["changed"] and run.task_results(DR_TASK)[0]["problems"] == []
+    statements = json.loads(dr_s3.get_bucket_policy(Bucket=dest)["Policy"])["Statement"]
+    assert {statement["Sid"] for statement in statements} >= {"DenyInsecureTransport", dr_access_sid(role_arn, "Objects"),
+                                                             dr_access_sid(role_arn, "Bucket")}, statements
 
 
 def test_without_the_dr_accounts_credentials_the_dr_play_refuses(localaws, run_playbook):

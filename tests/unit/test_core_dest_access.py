@@ -37,7 +37,10 @@ def test_creates_a_locked_down_bucket_whose_policy_lets_the_role_replicate(dr):
     statements = {statement.get("Sid"): statement for statement in policy_of(dr, "vault")["Statement"]}
     assert "DenyInsecureTransport" in statements  # the baseline is kept
     objects = statements[f"S3DrReplicasObjects{SOURCE_ACCOUNT}S3DrReplicationAppData"]
-    assert objects["Principal"] == {"AWS": ROLE} and objects["Resource"] == "arn:aws:s3:::vault/*"
+    # The role named by its account and aws:PrincipalArn: valid before the role exists, and after it is made again.
+    assert objects["Principal"] == {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"}
+    assert objects["Condition"] == {"ArnEquals": {"aws:PrincipalArn": ROLE}}
+    assert objects["Resource"] == "arn:aws:s3:::vault/*"
     assert set(objects["Action"]) == {"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags",
                                       "s3:ObjectOwnerOverrideToBucketOwner"}
     assert dr("s3", REGION).get_bucket_versioning(Bucket="vault")["Status"] == "Enabled"
@@ -71,8 +74,9 @@ def test_the_replica_key_policy_gets_the_role_through_s3_only(dr):
     grant_dest_access(dr, DestAccessSpec("vault", REGION, ROLE, kms_key_arn=key_arn))
     statements = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])["Statement"]
     assert len(statements) == 2  # the default statement is kept
-    assert statements[1]["Principal"] == {"AWS": ROLE}
-    assert statements[1]["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+    assert statements[1]["Principal"] == {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"}
+    assert statements[1]["Condition"] == {"ArnEquals": {"aws:PrincipalArn": ROLE},
+                                          "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
     grant_dest_access(dr, DestAccessSpec("vault", REGION, ROLE, kms_key_arn=key_arn, state="absent"))
     assert len(json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])["Statement"]) == 1
 

@@ -44,4 +44,5 @@ def test_kms_via_service_hosts_are_the_partitions_s3_and_sns_endpoints(partition
     hosts = set(re.findall(r'"kms:ViaService": "([^"]+)"', json.dumps(rendered)))
     assert hosts and all(host.endswith("." + dns_suffix(partition)) for host in hosts), sorted(hosts)
     assert policies.dr_key_statement(f"arn:{partition}:iam::{ACCOUNT}:role/r", dest_region)["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": f"arn:{partition}:iam::{ACCOUNT}:role/r"},
         "StringEquals": {"kms:ViaService": f"s3.{dest_region}.{dns_suffix(partition)}"}}

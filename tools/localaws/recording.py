@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query", "Scan", "Lookup", "Search", "Test", "Simulate")
-SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+SIGNED_SERVICE = re.compile(
+    r"Credential=(?P<access_key>[^/]+)/[^/]+/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ApiCall:
     region: str
     method: str
     operation: str  # the API action where the protocol names it; for REST calls "METHOD /path?query"
+    access_key: str = ""  # the access key id that signed it (STS GetAccessKeyInfo tells its account)
 
     @property
     def is_write(self) -> bool:
@@ -94,15 +96,16 @@ def _api_call(entry: dict) -> ApiCall:
     headers = {key.lower(): value for key, value in entry["headers"].items()}
     signed = SIGNED_SERVICE.search(headers.get("authorization", ""))
     service, region = (signed["service"], signed["region"]) if signed else ("unknown", "unknown")
+    key = signed["access_key"] if signed else ""
     method = entry["method"]
     target = headers.get("x-amz-target")
     if target:  # JSON protocols: EventBridge, CloudWatch Logs, KMS, ...
-        return ApiCall(service, region, method, target.rsplit(".", 1)[-1])
+        return ApiCall(service, region, method, target.rsplit(".", 1)[-1], key)
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8", "replace")
     url = urlparse(entry["url"])
     action = (parse_qs(body).get("Action") or parse_qs(url.query).get("Action") or [None])[0]
     if action:  # query protocols: IAM, STS, SNS, SQS (older clients)
-        return ApiCall(service, region, method, action)
-    return ApiCall(service, region, method, f"{method} {url.path}{'?' + url.query if url.query else ''}")
+        return ApiCall(service, region, method, action, key)
+    return ApiCall(service, region, method, f"{method} {url.path}{'?' + url.query if url.query else ''}", key)

@@ -97,7 +97,7 @@ def dest_bucket_state(s3, bucket: str, region: str, account_id: str) -> bool:
         if code in ("403", "AccessDenied", "Forbidden"):
             raise DRError(f"DR bucket {bucket} exists but is not owned by account {account_id} (or is not readable "
                           "with these credentials). Choose another dest_bucket or dest_suffix; for a DR bucket in "
-                          "another account, set dest_account.", bucket=bucket, region=region, cause=error)
+                          "another account, set dest_account (s3_crr_enable) or dest_account_role_arn (the clone).", bucket=bucket, region=region, cause=error)
         raise DRError(f"Cannot check DR bucket {bucket}: {error_message(error)}", bucket=bucket, region=region,
                       cause=error)
     _require_dr_region(s3, bucket, region, head_bucket_region(response))

@@ -54,11 +54,17 @@ def retry_config(mode: str | None = None, max_attempts: int | None = None):
 
 
 class ClientFactory:
-    """``factory(service, region)`` -> cached client made by ``make_client(service, region)``."""
+    """``factory(service, region)`` -> cached client made by ``make_client(service, region)``.
 
-    def __init__(self, make_client: Callable[[str, str], Any], per_thread: bool = False):
+    ``with_credentials(credentials)``, when given, makes the same kind of factory (endpoint, TLS and retry
+    settings) over other credentials (STS AssumeRole's ``Credentials``): what ``assumed_role_clients`` uses.
+    """
+
+    def __init__(self, make_client: Callable[[str, str], Any], per_thread: bool = False,
+                 with_credentials: Callable[[dict[str, Any]], ClientFactory] | None = None):
         self._make_client = make_client
         self._per_thread = per_thread
+        self._with_credentials = with_credentials
         self._clients: dict[tuple[str, str, int], Any] = {}
         self._workers: dict[int, ClientFactory] = {}
         self._lock = threading.Lock()
@@ -79,8 +85,28 @@ class ClientFactory:
                 # The factories of threads that ended (a pool before this one) go: their clients can be freed.
                 alive = {thread.ident for thread in threading.enumerate()}
                 self._workers = {known: factory for known, factory in self._workers.items() if known in alive}
-                self._workers[ident] = ClientFactory(self._make_client)
+                self._workers[ident] = ClientFactory(self._make_client, with_credentials=self._with_credentials)
             return self._workers[ident]
+
+
+    def with_credentials(self, credentials: dict[str, Any]) -> ClientFactory:
+        if self._with_credentials is None:
+            raise ValueError("this client factory cannot make clients with other credentials")
+        return self._with_credentials(credentials)
+
+
+def assumed_role_clients(clients, role_arn: str, region: str, session_name: str = "resilience-s3dr") -> ClientFactory:
+    """Clients with the credentials of ``role_arn`` (a role of another account, e.g. the DR account's), made the way
+    ``clients`` makes its own. The role is assumed once, with the caller's credentials, through STS in ``region``;
+    the credentials last an hour (STS's default), longer than a module run or a Lambda invocation."""
+    response = clients("sts", region).assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+    return clients.with_credentials(response["Credentials"])
+
+
+def session_credentials(credentials: dict[str, Any]) -> dict[str, str]:
+    """STS ``Credentials`` as boto3 session / client keyword arguments."""
+    return {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"]}
 
 
 def worker_clients(clients):
@@ -100,4 +126,5 @@ def boto3_clients(session=None) -> ClientFactory:
         with lock:
             return session.client(service, region_name=region, config=retry_config())
 
-    return ClientFactory(make_client, per_thread=True)
+    return ClientFactory(make_client, per_thread=True, with_credentials=lambda credentials: boto3_clients(
+        boto3.session.Session(**session_credentials(credentials))))

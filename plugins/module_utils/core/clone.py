@@ -51,6 +51,8 @@ class CloneSpec:
     # Buckets declared by infrastructure as code: CloudFormation stacks, or any of these tag keys.
     iac_owner_tags: list[str] = field(default_factory=list)
     iac_owned: str = "report"  # report: plan only, write nothing; clone: clone them like any other
+    # A role of the DR bucket's account (cross-account DR): everything done to the DR bucket is done as that role.
+    dest_account_role_arn: str | None = None
 
     @property
     def resolved_dest_bucket(self) -> str:
@@ -84,10 +86,12 @@ def clone_spec_problems(spec: CloneSpec) -> list[str]:
     ) if problem]
     if spec.iac_owned not in ("report", "clone"):
         problems.append("iac_owned must be report or clone")
+    problems.append(validation.role_arn_problem(spec.dest_account_role_arn, "dest_account_role_arn",
+                                                validation.partition_of(spec.dest_region)))
     if spec.harden_dest and not spec.secure_baseline:
         problems.append("harden_dest: true applies the secure baseline, which secure_baseline: false turns off; "
                         "choose one")
-    return problems
+    return [problem for problem in problems if problem]
 
 
 # The clone category that lays each piece of the secure baseline (buckets.baseline_gaps names) on the DR bucket.
@@ -100,6 +104,7 @@ class _Pair:
     source_s3: Any
     dest_s3: Any
     context: RewriteContext
+    dest_clients: Any = None  # the DR account's, with dest_account_role_arn; else ``clients``
     adopted: bool = False  # the DR bucket existed before this run
     facts: PairFacts = field(default_factory=PairFacts)
     clients: Any = None
@@ -115,7 +120,7 @@ class _Pair:
         """What the category reads and writes the DR bucket with; None while the DR bucket does not exist."""
         if self.dest_s3 is None:
             return None
-        return category.client(self.clients, self.context.dest_region, self.context.account_id)
+        return category.client(self.dest_clients, self.context.dest_region, self.context.dest_account)
 
     def source_value(self, name: str) -> Any:
         """A source category's value, read once per pair (the replication step reuses it)."""
@@ -164,12 +169,17 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     source_region = discovery.source_region(clients, spec.source_bucket, spec.dest_region)
     validation.require_no_problems(spec.source_bucket, [
         validation.same_region_problem(spec.source_bucket, source_region, spec.dest_region)], region=source_region)
-    source_s3, dest_s3 = clients("s3", source_region), clients("s3", spec.dest_region)
+    dest_clients, dest_account_id = clients, account_id
+    if spec.dest_account_role_arn:
+        dest_clients = discovery.assumed_clients(clients, spec.dest_account_role_arn, spec.dest_region)
+        dest_account_id = validation.parse_arn(spec.dest_account_role_arn)["account"]
+    source_s3, dest_s3 = clients("s3", source_region), dest_clients("s3", spec.dest_region)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),
                              bucket_map=dict(spec.bucket_map), policy_value_map=dict(spec.policy_value_map),
-                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped, partition=partition)
-    pair = _Pair(spec, source_s3, None, context, facts=facts, clients=clients)
+                             trigger_tag_key=spec.trigger_tag_key, on_unmapped=spec.on_unmapped, partition=partition,
+                             dest_account_id=dest_account_id)
+    pair = _Pair(spec, source_s3, None, context, dest_clients=dest_clients, facts=facts, clients=clients)
     # The tags come from the tagging category's read, which the clone shares. Tags that cannot be read leave the
     # owner unknown: then nothing is written (the tagging category reports why), as for a bucket declared in code.
     tags_read = pair.read_failure("tagging")
@@ -179,7 +189,7 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     check_mode = pair.hands_off = check_mode or bool(pair.iac_owner and spec.iac_owned != "clone") \
         or bool(pair.owner_unknown)
     if facts.dest_exists is None:
-        facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
+        facts.dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, dest_account_id)
     if not facts.dest_exists:
         if not create:
             return pair
@@ -196,8 +206,10 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
                                      check_mode, partition)
         if check_mode:
             return pair
-        # Known, not read back: what CreateBucket and the baseline writes just made.
-        owner = (pair.optional_source_value("acl") or {}).get("Owner") if "acl" in spec.selected_categories else None
+        # Known, not read back: what CreateBucket and the baseline writes just made (its owner: the source's, unless
+        # the DR bucket is another account's).
+        owner = (pair.optional_source_value("acl") or {}).get("Owner") \
+            if "acl" in spec.selected_categories and dest_account_id == account_id else None
         facts.dest_exists, facts.dest_created = True, True
         facts.dest_values = new_dr_bucket_values(dest, spec.dest_kms_key_id, object_lock, owner, partition)
         pair.dest_s3 = dest_s3

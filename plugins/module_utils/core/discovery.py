@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .buckets import BLOCK_ALL_PUBLIC_ACCESS, source_bucket_region, with_tls_only_statement
+from .clients import assumed_role_clients
+from .errors import DRError, describe_error
 from .policies import DEFAULT_PARTITION
 
 
@@ -26,6 +28,7 @@ class Discovery:
         self._identity: dict[str, Any] | None = None
         self._regions: dict[str, str] = dict(regions or {})
         self._tags: dict[str, dict[str, str]] = {}
+        self._assumed: dict[str, Any] = {}
 
     def identity(self, clients, region: str) -> dict[str, Any]:
         """STS GetCallerIdentity (Account, Arn), once per run."""
@@ -34,6 +37,19 @@ class Discovery:
                 response = clients("sts", region).get_caller_identity()
                 self._identity = {"Account": response["Account"], "Arn": response["Arn"]}
             return self._identity
+
+    def assumed_clients(self, clients, role_arn: str, region: str):
+        """Clients with the credentials of ``role_arn`` (the DR account's role), assumed once per run."""
+        with self._lock:
+            if role_arn not in self._assumed:
+                try:
+                    self._assumed[role_arn] = assumed_role_clients(clients, role_arn, region)
+                except Exception as error:
+                    caller = self._identity["Arn"] if self._identity else "the caller"
+                    raise DRError(f"cannot assume {role_arn} ({describe_error(error)}): that role's trust policy must "
+                                  f"let {caller} call sts:AssumeRole, and the caller must be allowed to assume it",
+                                  region=region, cause=error) from error
+            return self._assumed[role_arn]
 
     def remember(self, bucket: str, region: str, tags: dict[str, str] | None = None) -> None:
         """What a listing learnt about a source bucket: its Region, and its tags when they were read."""

@@ -173,11 +173,31 @@ DR_BUCKET_BUCKET_ACTIONS = ("s3:GetBucketVersioning", "s3:ListBucket")
 DR_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
 
+DR_ACCESS_SID_PREFIX = "S3DrReplicas"
+
+
 def dr_access_sid(role_arn: str, part: str) -> str:
     """The Sid of a statement granting ``role_arn`` replication into the DR account: one per role and part, so
     several source accounts or roles can share a DR bucket and each run touches only its own statements."""
     account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
-    return "S3DrReplicas" + part + account + "".join(char for char in name.title() if char.isalnum())[:40]
+    return DR_ACCESS_SID_PREFIX + part + account + "".join(char for char in name.title() if char.isalnum())[:40]
+
+
+def dr_access_statements(policy: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The statements of a DR bucket's policy that grant a source account's replication role access (the DR
+    account's own, written by ``dest_access``): a clone of the source's policy keeps them."""
+    statements = (policy or {}).get("Statement", [])
+    return [statement for statement in ([statements] if isinstance(statements, dict) else statements)
+            if str(statement.get("Sid", "")).startswith(DR_ACCESS_SID_PREFIX)]
+
+
+def _role_principal(role_arn: str) -> dict[str, Any]:
+    """Principal and Condition naming a role by its account and ARN. AWS refuses a policy whose Principal names a
+    role that does not exist yet ("Invalid principal in policy"), and a role ARN Principal stops matching once
+    the role is deleted and made again; the account with ``aws:PrincipalArn`` has neither problem, so the DR
+    account can let a replication role in before the source account has made it."""
+    root = f"arn:{arn_partition(role_arn)}:iam::{role_arn.split(':')[4]}:root"
+    return {"Principal": {"AWS": root}, "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}}
 
 
 def dr_bucket_statements(dest_bucket: str, role_arn: str, owner_override: bool = False) -> list[dict[str, Any]]:
@@ -185,18 +205,20 @@ def dr_bucket_statements(dest_bucket: str, role_arn: str, owner_override: bool =
     arn = bucket_arn(dest_bucket, arn_partition(role_arn))
     objects = list(DR_BUCKET_OBJECT_ACTIONS) + (["s3:ObjectOwnerOverrideToBucketOwner"] if owner_override else [])
     return [
-        {"Sid": dr_access_sid(role_arn, "Objects"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+        {"Sid": dr_access_sid(role_arn, "Objects"), "Effect": "Allow", **_role_principal(role_arn),
          "Action": objects, "Resource": f"{arn}/*"},
-        {"Sid": dr_access_sid(role_arn, "Bucket"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+        {"Sid": dr_access_sid(role_arn, "Bucket"), "Effect": "Allow", **_role_principal(role_arn),
          "Action": list(DR_BUCKET_BUCKET_ACTIONS), "Resource": arn},
     ]
 
 
 def dr_key_statement(role_arn: str, dest_region: str) -> dict[str, Any]:
     """The key policy statement letting another account's replication role encrypt replicas, through S3 only."""
-    return {"Sid": dr_access_sid(role_arn, "Key"), "Effect": "Allow", "Principal": {"AWS": role_arn},
+    principal = _role_principal(role_arn)
+    return {"Sid": dr_access_sid(role_arn, "Key"), "Effect": "Allow", "Principal": principal["Principal"],
             "Action": list(DR_KEY_ACTIONS), "Resource": "*",
-            "Condition": {"StringEquals": {"kms:ViaService": s3_endpoint_host(dest_region, arn_partition(role_arn))}}}
+            "Condition": {**principal["Condition"],
+                          "StringEquals": {"kms:ViaService": s3_endpoint_host(dest_region, arn_partition(role_arn))}}}
 
 
 def with_statements(policy: dict[str, Any] | None, statements: list[dict[str, Any]], sids: Iterable[str]) -> dict[str, Any]:

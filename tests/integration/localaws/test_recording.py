@@ -26,3 +26,20 @@ def test_recording_classifies_reads_and_writes(localaws, aws_client):
         ("events", "DescribeRule", False),
     ]
     assert calls[0].region == "eu-west-1"
+
+
+def test_recording_names_the_signing_key_and_sts_tells_its_account(localaws, localaws_without):
+    """The recorded access key of a request signed by another account's session (an assumed role of account
+    111111111111) is that account's per GetAccessKeyInfo; without patch sts_access_key_info moto answers with
+    the caller's own account, as for any key it does not know."""
+    from conftest import OTHER_ACCOUNT_ID, client_for, other_account_client
+
+    def account_of_signer(server) -> str:
+        server.start_recording()
+        other_account_client(server, "s3", "eu-west-1").list_buckets()
+        signed = [call.access_key for call in server.recorded_calls() if call.service == "s3"]
+        assert len(signed) == 1 and signed[0]
+        return client_for(server, "sts").get_access_key_info(AccessKeyId=signed[0])["Account"]
+
+    assert account_of_signer(localaws) == OTHER_ACCOUNT_ID
+    assert account_of_signer(localaws_without("sts_access_key_info")) == "123456789012"

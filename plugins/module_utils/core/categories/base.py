@@ -38,6 +38,11 @@ class RewriteContext:
     # What could not be carried, in the words a user needs ("notification queue ... has no mapping").
     skipped: list[str] = field(default_factory=list)
     partition: str = DEFAULT_PARTITION  # of the caller's identity: the DR bucket's ARNs are built in it
+    dest_account_id: str = ""  # the DR bucket's account, when it is another one (dest_account_role_arn)
+
+    @property
+    def dest_account(self) -> str:
+        return self.dest_account_id or self.account_id
 
     def map_bucket(self, bucket: str, what: str) -> str:
         """The DR counterpart of a bucket a setting points at (the source bucket maps to the DR bucket)."""
@@ -57,7 +62,7 @@ class RewriteContext:
         if arn in self.policy_value_map:
             return self.policy_value_map[arn]
         if len(parts) == 6 and parts[3] == self.source_region and parts[4] == self.account_id:
-            return ":".join(parts[:3] + [self.dest_region] + parts[4:])
+            return ":".join(parts[:3] + [self.dest_region, self.dest_account, parts[5]])
         raise Unmapped(f"{what} value {arn} only exists in {self.source_region}; map it in policy_value_map")
 
     def map_kms_key(self, key: str, what: str) -> str:

@@ -25,7 +25,7 @@ import re
 
 from ..buckets import with_tls_only_statement
 from ..errors import absent_on, describe_error, error_code
-from ..policies import bucket_arn, canonical_policy
+from ..policies import bucket_arn, canonical_policy, dr_access_statements, with_statements
 from .base import Category, Unmapped
 
 REGION_BOUND_CONDITION_KEYS = ("aws:sourcevpce", "aws:sourcevpc", "s3:dataaccesspointarn")
@@ -68,6 +68,11 @@ class Policy(Category):
         if not carried:
             return None
         return {**policy, "Statement": carried}
+
+    def desired_given_dest(self, desired, dest_value):
+        """The DR account's statements letting a replication role in (cross-account DR) are the DR side's own."""
+        kept = dr_access_statements(dest_value)
+        return with_statements(desired, kept, [statement["Sid"] for statement in kept]) if kept else desired
 
     def secure_baseline(self, desired, dest_value, context):
         return with_tls_only_statement(desired, context.dest_bucket, context.partition)
