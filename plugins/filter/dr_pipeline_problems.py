@@ -36,6 +36,16 @@ options:
     description: The KMS key of the DR buckets' default encryption; empty for SSE-S3.
     type: str
     default: ""
+  dest_account_role_arn:
+    description:
+      - A role of the DR account (cross-account DR); empty when the DR buckets are in the pipeline's account.
+      - With it, O(dest_kms_key_id) must be a key ARN of that account, and O(backfill) must be V(false).
+    type: str
+    default: ""
+  backfill:
+    description: Whether the pipeline copies existing objects itself (C(dr_pipeline_backfill)).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -56,12 +66,16 @@ _value:
 
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation import (
     kms_key_problem,
+    parse_arn,
+    partition_of,
     region_pair_problems,
+    role_arn_problem,
     tag_filter_problem,
 )
 
 
-def dr_pipeline_problems(pairs, allow_unknown_region=False, dest_suffix="-dr", trigger_tag_key="dr", dest_kms_key_id=""):
+def dr_pipeline_problems(pairs, allow_unknown_region=False, dest_suffix="-dr", trigger_tag_key="dr", dest_kms_key_id="",
+                         dest_account_role_arn="", backfill=False):
     problems = []
     if not pairs:
         problems.append("dr_pipeline_pairs must list at least one source_region -> dest_region pair")
@@ -82,7 +96,27 @@ def dr_pipeline_problems(pairs, allow_unknown_region=False, dest_suffix="-dr", t
         problems.append('dr_pipeline_dest_suffix must not be empty (default "-dr"); the functions may only write to '
                         "buckets named <source><suffix>")
     problems.append(tag_filter_problem({trigger_tag_key: "x"}, "dr_pipeline_trigger_tag_key"))
+    if dest_account_role_arn:
+        problems += _dest_account_problems(pairs, dest_account_role_arn, dest_kms_key_id, backfill)
     return [problem for problem in problems if problem]
+
+
+def _dest_account_problems(pairs, role_arn: str, dest_kms_key_id: str, backfill: bool) -> list[str]:
+    dest_region = ((pairs or [{}])[0] or {}).get("dest_region")
+    problem = role_arn_problem(role_arn, "dr_pipeline_dest_account_role_arn", partition_of(dest_region))
+    if problem:
+        return [problem]
+    account, problems = parse_arn(role_arn)["account"], []
+    key = parse_arn(dest_kms_key_id)
+    if dest_kms_key_id and (key is None or key["account"] != account):
+        problems.append(f"dr_pipeline_dest_kms_key_id {dest_kms_key_id} must be a key ARN of the DR account {account} "
+                        "(of dr_pipeline_dest_account_role_arn): an alias or a key of another account cannot encrypt "
+                        "that account's replicas")
+    if backfill:
+        problems.append("dr_pipeline_backfill copies existing objects with the pipeline's own credentials, which cannot "
+                        f"write into the DR account {account}'s buckets: set dr_pipeline_backfill to false and copy them "
+                        "with resilience.s3_dr.s3_crr_backfill method=batch_replication (through the replication role)")
+    return problems
 
 
 class FilterModule:

@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import buckets, validation
+from .clone import CloneSpec
+from .discovery import Discovery
 from .errors import DRError, error_code, invalid_input, named_errors
-from .policies import canonical_policy, dr_access_sid, dr_bucket_statements, dr_key_statement, with_statements
+from .iam import managed_role_arn
+from .naming import role_name_for
+from .policies import arn_partition, canonical_policy, dr_access_sid, dr_bucket_statements, dr_key_statement, with_statements
 from .result import Result
 
 
@@ -52,6 +56,18 @@ def grant_dest_access(clients, spec: DestAccessSpec, check_mode: bool = False) -
     with named_errors(spec.dest_bucket, lambda: result.done(check_mode), region=spec.dest_region):
         _grant(clients, spec, check_mode, result)
     return result
+
+
+def grant_after_clone(clients, spec: CloneSpec, discovery: Discovery, check_mode: bool = False) -> Result:
+    """For a clone into another account (``spec.dest_account_role_arn``): that account lets in the replication role
+    s3_crr_enable manages for the pair (by its name, before it exists), owner override and the DR bucket's KMS key
+    included - ``grant_dest_access`` run as the DR account's role, as the pipeline's DR function does after its
+    clone, so that the rule written next replicates from its first object."""
+    identity = discovery.identity(clients, spec.dest_region)
+    role_arn = managed_role_arn(identity["Account"], role_name_for(spec.source_bucket), arn_partition(identity["Arn"]))
+    return grant_dest_access(discovery.assumed_clients(clients, spec.dest_account_role_arn, spec.dest_region),
+                             DestAccessSpec(spec.resolved_dest_bucket, spec.dest_region, role_arn, owner_override=True,
+                                            kms_key_arn=spec.dest_kms_key_id), check_mode)
 
 
 def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> None:

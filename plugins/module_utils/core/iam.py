@@ -32,7 +32,7 @@ def managed_role(iam, account_id: str, role_name: str, partition: str = DEFAULT_
     """
     role = _get_role(iam, role_name)
     if role is None:
-        return _new_role_arn(account_id, role_name, partition), None
+        return managed_role_arn(account_id, role_name, partition), None
     if MANAGED_BY_TAG not in (role.get("Tags") or []):
         raise DRError(f"IAM role {role_name} exists and is not managed by resilience.s3_dr (it has no tag "
                       f"{MANAGED_BY_TAG['Key']}={MANAGED_BY_TAG['Value']}), so its policies are left as they are. "
@@ -43,7 +43,8 @@ def managed_role(iam, account_id: str, role_name: str, partition: str = DEFAULT_
 _UNREAD = object()
 
 
-def _new_role_arn(account_id: str, role_name: str, partition: str) -> str:
+def managed_role_arn(account_id: str, role_name: str, partition: str = DEFAULT_PARTITION) -> str:
+    """The ARN of a role the collection makes (under ROLE_PATH), known before the role exists."""
     return f"arn:{partition}:iam::{account_id}:role{ROLE_PATH}{role_name}"
 
 
@@ -140,7 +141,7 @@ def ensure_role(iam, account_id: str, role_name: str, trust_policy: dict[str, An
         if not created.get("existing"):
             result.write(f"put inline policy {INLINE_POLICY_NAME} on IAM role {role_name}", put_inline_policy,
                          check_mode)
-            return created.get("Arn") or _new_role_arn(account_id, role_name, partition), True
+            return created.get("Arn") or managed_role_arn(account_id, role_name, partition), True
         role = _owned_role(iam, role_name)
         arn, _created = _converge_role(iam, role, role_name, trust_policy, policy, result, check_mode, boundary_arn,
                                        put_inline_policy)
