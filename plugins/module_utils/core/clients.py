@@ -88,7 +88,6 @@ class ClientFactory:
                 self._workers[ident] = ClientFactory(self._make_client, with_credentials=self._with_credentials)
             return self._workers[ident]
 
-
     def with_credentials(self, credentials: dict[str, Any]) -> ClientFactory:
         if self._with_credentials is None:
             raise ValueError("this client factory cannot make clients with other credentials")

@@ -16,6 +16,10 @@ which it does not list (and replication never comes through a VPC endpoint or a 
 Conditional statements that hold for them on AWS are carried: TLS-only (aws:SecureTransport),
 encryption headers (their KMS keys mapped), an organization (aws:PrincipalOrgID: the DR bucket's
 account is in the same organization).
+
+In cross-account DR the DR bucket's policy also holds the DR account's own statements letting the source
+account's replication role in (Sid ``S3DrReplicas*``, written by ``dest_access``): they are kept whatever the
+source's policy is, purge included, so a clone never undoes those grants.
 """
 
 from __future__ import annotations
