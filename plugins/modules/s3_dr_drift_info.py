@@ -34,6 +34,12 @@ options:
       - With O(compare_objects), compare at most this many source keys.
     type: int
     default: 1000
+  dest_account_role_arn:
+    description:
+      - For a DR bucket in another account - a role of that account to assume for reading the DR bucket, as
+        M(resilience.s3_dr.s3_bucket_config_clone) does with the same option. The source bucket is read with the
+        module's own credentials.
+    type: str
 notes:
   - "Permissions: the C(s3:Get*) permissions of each category on both buckets, C(s3:GetReplicationConfiguration),
     C(s3:GetBucketVersioning), C(s3:GetBucketLocation), C(sts:GetCallerIdentity); C(s3:ListBucket) with
@@ -138,6 +144,7 @@ summary:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.clone import clone_spec_problems, drift_report
+from ansible_collections.resilience.s3_dr.plugins.module_utils.core.discovery import Discovery
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.fleet import run_fleet
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.specs import clone_spec
 from ansible_collections.resilience.s3_dr.plugins.module_utils.core.errors import invalid_input_message
@@ -154,13 +161,14 @@ ARGUMENT_SPEC = dict(
     **CLONE_OPTIONS_SPEC,
     compare_objects=dict(type="bool", default=False),
     max_keys=dict(type="int", default=1000, no_log=False),
+    dest_account_role_arn=dict(type="str"),
 )
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **BUCKET_SELECTION_RULES)
-    clients = module_clients(module)
-    selection = selected_buckets(module, clients)
+    clients, discovery = module_clients(module), Discovery()  # one identity, and one assumed role, per run
+    selection = selected_buckets(module, clients, discovery)
 
     specs = {bucket: clone_spec(module.params, source_bucket=bucket, dest_bucket=dest) for bucket, dest in selection.items()}
     # Bad input is the caller's mistake, not a DR finding: fail instead of reporting the bucket as not ready.
@@ -171,7 +179,8 @@ def main():
                          failed_buckets=sorted(invalid))
 
     def report(bucket):
-        return drift_report(clients, specs[bucket], module.params["compare_objects"], module.params["max_keys"])
+        return drift_report(clients, specs[bucket], module.params["compare_objects"], module.params["max_keys"],
+                            discovery=discovery)
 
     reports = [outcome.result if outcome.result is not None else
                {"source_bucket": outcome.bucket, "dest_bucket": specs[outcome.bucket].resolved_dest_bucket, "dr_ready": False,

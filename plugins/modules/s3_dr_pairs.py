@@ -25,7 +25,7 @@ description:
     task's diff in diff mode.
   - Supports check mode (nothing is written, the report says what would be) and diff mode.
   - Use the separate modules for one step, or for options this module does not offer (replication rules,
-    roles you manage, cross-account DR buckets, Batch Replication).
+    roles you manage, Batch Replication).
 author:
   - resilience.s3_dr maintainers (@resilience)
 options:
@@ -80,6 +80,18 @@ options:
       - Attempts per AWS call, the first one included, before an error is reported for the bucket.
       - Default is the environment variable E(AWS_MAX_ATTEMPTS), else V(11).
     type: int
+  dest_account_role_arn:
+    description:
+      - Cross-account DR - a role of the DR (vault) account to assume for everything done to the DR buckets, which
+        are that account's. For each bucket, as that role, the DR bucket is created and cloned and its bucket policy
+        (and the key policy of O(dest_kms_key_id), then a key ARN of that account) lets the pair's replication role
+        in (as M(resilience.s3_dr.s3_crr_dest_access) does); then the replication rule names that account with owner
+        override, so it owns the replicas.
+      - The copy backfill cannot write into another account's bucket - set O(backfill=false) and copy existing objects
+        with M(resilience.s3_dr.s3_crr_backfill) O(resilience.s3_dr.s3_crr_backfill#module:method=batch_replication).
+      - The role's permissions - those of playbooks/dr_account_access.yml (role P(resilience.s3_dr.dr_pipeline#role),
+        entry point C(dr_account)), with a trust policy that lets these credentials assume it.
+    type: str
   report_path:
     description:
       - A JSON Lines file that gets one line per bucket - C(source_bucket), C(dest_bucket), C(failed),
@@ -219,6 +231,7 @@ ARGUMENT_SPEC = dict(
     retry_mode=dict(type="str", choices=list(RETRY_MODES)),
     max_attempts=dict(type="int"),
     report_path=dict(type="path"),
+    dest_account_role_arn=dict(type="str"),
 )
 MAX_WARNINGS = 20  # more are in the report
 
@@ -228,6 +241,10 @@ def pair_plan(params: dict) -> PairPlan:
     clone = {**shared, **{name: params[name] for name in CLONE_OPTIONS_SPEC}}
     replication = {**shared, "role_propagation_timeout": params["role_propagation_timeout"],
                    "permissions_boundary": params["permissions_boundary"]}
+    role = params["dest_account_role_arn"]
+    if role:  # the DR account owns the DR buckets and, by owner override, the replicas
+        clone["dest_account_role_arn"] = role
+        replication.update(dest_account=role.split(":")[4] if role.count(":") >= 5 else None, owner_override=True)
     backfill = {"dest_suffix": params["dest_suffix"], "concurrency": params["backfill_concurrency"],
                 "allow_unknown_region": params["allow_unknown_region"]} if params["backfill"] else None
     return PairPlan(params["dest_region"], clone=clone, replication=replication, backfill=backfill)

@@ -132,3 +132,52 @@ def test_without_the_dr_accounts_credentials_the_dr_play_refuses(localaws, run_p
                "this account (123456789012)" in failure and "DR account's credentials" in failure
                for failure in run.failures), run
     assert [call for call in localaws.recorded_calls() if call.bucket == f"{source}-dr"] == []  # not even read
+
+
+def test_a_fleet_run_makes_dr_pairs_in_the_dr_account(localaws, run_playbook):
+    """playbooks/dr_buckets.yml with dr_dest_account_role_arn: per bucket, the DR bucket made and cloned as the DR
+    account's role, that account's grants, and a rule giving it the replicas; the copy backfill is refused first."""
+    s3 = client_for(localaws, "s3", SOURCE_REGION)
+    dr_s3 = other_account_client(localaws, "s3", DR_REGION)
+    sources = [f"xfleet-{index}-{uuid.uuid4().hex[:8]}" for index in range(2)]
+    for bucket in sources:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)
+    extra_vars = {"dr_buckets": sources, "dr_source_region": SOURCE_REGION, "dr_dest_region": DR_REGION,
+                  "dr_dest_account_role_arn": f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/s3dr-vault-admin"}
+
+    localaws.start_recording()
+    refused = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
+    assert refused.rc != 0 and any("set backfill to false" in failure and "method=batch_replication" in failure
+                                   for failure in refused.failures), refused
+    assert [call for call in localaws.recorded_calls() if call.is_write] == []
+
+    extra_vars["dr_backfill"] = False
+    localaws.start_recording()
+    run = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
+    assert run.rc == 0, run.failures
+    on_dest = [call for call in localaws.recorded_calls() if call.bucket in {f"{bucket}-dr" for bucket in sources}]
+    assert any(call.is_write for call in on_dest) and accounts_that_signed(localaws, on_dest) == {OTHER_ACCOUNT_ID}
+    for bucket in sources:
+        dest = f"{bucket}-dr"
+        dr_s3.head_bucket(Bucket=dest, ExpectedBucketOwner=OTHER_ACCOUNT_ID)
+        assert dr_s3.get_bucket_lifecycle_configuration(Bucket=dest)["Rules"][0]["ID"] == "expire-tmp"
+        rule = s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"][0]
+        assert rule["Destination"]["Account"] == OTHER_ACCOUNT_ID
+        assert rule["Destination"]["AccessControlTranslation"] == {"Owner": "Destination"}
+        put = s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+        assert settled_status(s3, bucket, "k", put["VersionId"]) == "COMPLETED"
+        assert dr_s3.get_object(Bucket=dest, Key="k")["ReplicationStatus"] == "REPLICA"
+
+    again = run_playbook("playbooks/dr_buckets.yml", extra_vars=extra_vars)
+    assert again.rc == 0 and again.recap["localhost"]["changed"] == 0, again.failures
+
+    # dr_validate.yml reads the DR side as the DR account's role: every pair is DR-ready.
+    validate_vars = {key: extra_vars[key] for key in ("dr_buckets", "dr_source_region", "dr_dest_region",
+                                                      "dr_dest_account_role_arn")}
+    validated = run_playbook("playbooks/dr_validate.yml", extra_vars=validate_vars)
+    assert validated.rc == 0, validated.failures
+    drift = validated.task_results("Compare each source bucket with its DR bucket")[0]
+    assert drift["dr_ready"] and len(drift["buckets"]) == 2, drift["summary"]
+    unreadable = run_playbook("playbooks/dr_validate.yml", extra_vars={**validate_vars, "dr_dest_account_role_arn": ""})
+    assert unreadable.rc != 0  # without the role, the DR buckets are not this account's

@@ -376,9 +376,11 @@ def _clone_category(name: str, pair: _Pair, result: Result, check_mode: bool) ->
     return plan
 
 
-def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_keys: int = 1000) -> dict[str, Any]:
+def drift_report(clients, spec: CloneSpec, compare_objects: bool = False, max_keys: int = 1000,
+                 discovery: Discovery | None = None) -> dict[str, Any]:
     """Per category in_sync / drifted / missing_on_dr / skipped, plus replication and versioning."""
-    pair = _open_pair(clients, spec, True, Result(), create=False)
+    with named_errors(spec.source_bucket):
+        pair = _open_pair(clients, spec, True, Result(), create=False, discovery=discovery)
     dest = pair.context.dest_bucket
     report: dict[str, Any] = {"source_bucket": spec.source_bucket, "source_region": pair.context.source_region,
                               "dest_bucket": dest, "dest_region": spec.dest_region, "dest_bucket_exists": bool(pair.dest_s3),

@@ -2,6 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """DR pairs in one pass per bucket: settings cloned, replication enabled, existing objects copied.
 
+With a DR account (``clone.dest_account_role_arn``) the DR bucket is made and cloned as that account's role, which
+then lets the pair's replication role in (``dest_access.grant_after_clone``); the rules name that account, which
+owns the replicas. The copy backfill cannot write there (it would need the DR account to let this one write).
+
 The same three core functions the separate modules call (``clone_configuration``, ``enable_replication``,
 ``copy_missing``), run back to back for each bucket and sharing what they learn: the caller's identity
 once per run, each bucket's Region and its DR bucket's state once per bucket, and every category value
@@ -22,6 +26,7 @@ from .backfill import spec_problems as backfill_spec_problems
 from .clients import worker_clients
 from .clone import CloneSpec, clone_configuration, clone_spec_problems
 from .crr import CrrSpec, enable_replication, spec_problems
+from .dest_access import grant_after_clone
 from .discovery import Discovery, PairFacts
 from .errors import DRError, describe_error, invalid_input
 
@@ -48,6 +53,10 @@ def plan_problems(plan: PairPlan, source_bucket: str, dest_bucket: str | None) -
     clone_spec, crr_spec, backfill_spec = plan.specs(source_bucket, dest_bucket)
     problems = clone_spec_problems(clone_spec) + spec_problems(crr_spec)
     problems += backfill_spec_problems(backfill_spec) if backfill_spec else []
+    if clone_spec.dest_account_role_arn and backfill_spec:
+        problems.append("backfill copies existing objects with this account's credentials, which cannot write into the "
+                        "DR account's buckets: set backfill to false and copy them with "
+                        "resilience.s3_dr.s3_crr_backfill method=batch_replication (through the replication role)")
     return list(dict.fromkeys(problems))
 
 
@@ -79,6 +88,9 @@ def dr_pair(clients, plan: PairPlan, source_bucket: str, dest_bucket: str | None
                       before={"settings": clone.before}, after={"settings": clone.after})
         if clone.failure:
             failures.append(("clone", clone.failure))
+        if clone_spec.dest_account_role_arn:
+            step = "dest_access"
+            absorb(grant_after_clone(clients, clone_spec, discovery, check_mode))
         step = "replication"
         crr = enable_replication(clients, crr_spec, check_mode, discovery, facts)
         absorb(crr)
