@@ -115,8 +115,8 @@ def test_replicas_and_settings_reach_the_dr_account_owned_by_it_once_its_play_ra
     assert run.rc == 0 and run.recap["localhost"]["changed"] == 0, run
     assert not run.task_results(DR_TASK)[0]["changed"] and run.task_results(DR_TASK)[0]["problems"] == []
     statements = json.loads(dr_s3.get_bucket_policy(Bucket=dest)["Policy"])["Statement"]
-    assert {statement["Sid"] for statement in statements} >= {"DenyInsecureTransport", dr_access_sid(role_arn, "Objects"),
-                                                             dr_access_sid(role_arn, "Bucket")}, statements
+    wanted = {"DenyInsecureTransport", dr_access_sid(role_arn, "Objects"), dr_access_sid(role_arn, "Bucket")}
+    assert {statement["Sid"] for statement in statements} >= wanted, statements
 
 
 def test_without_the_dr_accounts_credentials_the_dr_play_refuses(localaws, run_playbook):

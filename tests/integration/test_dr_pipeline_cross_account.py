@@ -103,8 +103,8 @@ def test_both_sides_redeploy_with_no_change(localaws, vault_pipeline):
 
 def test_the_copy_backfill_into_another_account_is_refused_before_anything_is_written(localaws, vault_pipeline):
     localaws.start_recording()
-    setup = vault_pipeline["run"]("playbooks/dr_setup.yml", extra_vars={**vault_pipeline["setup_vars"],
-                                                                         "dr_pipeline_backfill": True})
+    with_backfill = {**vault_pipeline["setup_vars"], "dr_pipeline_backfill": True}
+    setup = vault_pipeline["run"]("playbooks/dr_setup.yml", extra_vars=with_backfill)
     assert setup.rc != 0
     assert any("dr_pipeline_backfill copies existing objects with the pipeline's own credentials" in failure
                and "method=batch_replication" in failure for failure in setup.failures), setup

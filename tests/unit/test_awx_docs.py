@@ -16,13 +16,19 @@ SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplecho
 
 
 def _variables_of(playbook: str) -> set[str]:
-    """Play vars, plus the options of the roles the play runs (their argument specs)."""
+    """Play vars, plus the options of the roles (and role entry points) the play runs (their argument specs)."""
     known = set()
     for play in yaml.safe_load((REPO_ROOT / "playbooks" / f"{playbook}.yml").read_text()):
         known |= set(play.get("vars", {}))
         for role in play.get("roles", []):
             specs = yaml.safe_load((REPO_ROOT / "roles" / role["role"].split(".")[-1] / "meta" / "argument_specs.yml").read_text())
             known |= set(specs["argument_specs"]["main"]["options"]) - set(role.get("vars", {}))
+        for task in play.get("tasks", []):  # a role entry point run with include_role / tasks_from
+            included = task.get("ansible.builtin.include_role")
+            if included:
+                specs = yaml.safe_load((REPO_ROOT / "roles" / included["name"].split(".")[-1] / "meta" /
+                                        "argument_specs.yml").read_text())
+                known |= set(specs["argument_specs"][included.get("tasks_from", "main")]["options"])
     return known
 
 

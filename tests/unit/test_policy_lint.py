@@ -109,6 +109,11 @@ def _render_play(templates: list[str], output: Path, overrides: dict[str, Any]) 
         "dr_pipeline_cloudtrail": True,
         "dr_pipeline_kms_key_map": {SOURCE_KEY: REPLICA_KEY},
         "dr_pipeline_dest_kms_key_id": REPLICA_KEY,
+        # Cross-account DR: the pipeline's role in the DR account, and what tasks/dr_account.yml reads and sets there.
+        "dr_pipeline_dest_account_role_arn": f"arn:{{{{ dr_pipeline_partition }}}}:iam::{DEST_ACCOUNT}:role/s3dr-dr-account",
+        "dr_pipeline_source_account": ACCOUNT,
+        "dr_pipeline_dr_caller": {"account": DEST_ACCOUNT, "arn": f"arn:{{{{ dr_pipeline_partition }}}}:iam::{DEST_ACCOUNT}:user/vault"},
+        "dr_pipeline_dr_function_role_arn": "{{ dr_pipeline_functions.destination_bucket_check.role_arn }}",
         "policy_lint_renderings": [],
         **overrides,
     }
