@@ -16,8 +16,10 @@ from tests.unit.test_policy_lint import render_role_policies
 
 ACCOUNT, SOURCE_REGION, DR_REGION = "123456789012", "eu-west-1", "us-west-2"
 KMS_SIDS = {"DecryptSourceObjectsForBackfill", "EncryptBackfillCopiesInDrBuckets", "ResolveKmsKeyIdsToArns"}
+# The function's trust policy, and this account's: the test assumes the role to act as the function.
 TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,9 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+# The Session roles are assumed with the tests' keys: their trust policy must name this account, as on AWS.
+SESSION_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
 
 
 def _unique(prefix: str) -> str:
@@ -36,7 +39,7 @@ class Session:
         if boundary:
             boundary_arn = iam.create_policy(PolicyName=_unique("boundary"), PolicyDocument=json.dumps(
                 {"Version": "2012-10-17", "Statement": boundary}))["Policy"]["Arn"]
-        role = iam.create_role(RoleName=self.role_name, Path=path, AssumeRolePolicyDocument=TRUST,
+        role = iam.create_role(RoleName=self.role_name, Path=path, AssumeRolePolicyDocument=SESSION_TRUST,
                                **({"PermissionsBoundary": boundary_arn} if boundary_arn else {}))["Role"]
         self.role_arn = role["Arn"]
         iam.put_role_policy(RoleName=self.role_name, PolicyName="under-test", PolicyDocument=json.dumps(

@@ -59,6 +59,7 @@ PATCH_MODULES = (
     "iam_access_denied_errors",
     "iam_role_lookup_snapshot",
     "sts_access_key_info",
+    "sts_assume_role_trust",
     "s3_iam_action_names",  # it wraps the S3 handlers the other S3 patches installed
     "s3_sse_kms_permissions",  # after it: adds the KMS calls S3 makes to its S3 permissions
 )

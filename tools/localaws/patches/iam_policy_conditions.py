@@ -27,7 +27,8 @@ resource ARN), ``aws:SecureTransport`` (true: the endpoint stands in for AWS's H
 serves plain HTTP on loopback only); request keys from the resolvers: ``iam:PassedToService``,
 ``iam:PermissionsBoundary``, ``kms:EncryptionContext:<key>``, ``kms:EncryptionContextKeys``,
 ``kms:CallerAccount``; ``kms:ViaService`` is absent on a session's own KMS call and set by
-``s3_sse_kms_permissions`` on the KMS calls S3 makes on the session's behalf.
+``s3_sse_kms_permissions`` on the KMS calls S3 makes on the session's behalf; ``sts:ExternalId`` and
+``sts:RoleSessionName`` are set by ``sts_assume_role_trust`` when it evaluates a role's trust policy.
 
 Any other key, a date/IP/binary operator, or a policy variable cannot be evaluated here: the
 statement is then taken to not apply when it allows and to apply when it denies (fail closed,
@@ -45,7 +46,7 @@ NAME = "iam_policy_conditions"
 KNOWN_KEYS = {
     "aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:requestedregion", "aws:resourceaccount",
     "s3:resourceaccount", "aws:securetransport", "iam:passedtoservice", "iam:permissionsboundary",
-    "kms:encryptioncontextkeys", "kms:calleraccount", "kms:viaservice",
+    "kms:encryptioncontextkeys", "kms:calleraccount", "kms:viaservice", "sts:externalid", "sts:rolesessionname",
 }
 KNOWN_KEY_PREFIXES = ("kms:encryptioncontext:",)
 
