@@ -66,62 +66,10 @@ options:
   rules:
     description:
       - The pair's source-to-DR replication rules, as given to M(resilience.s3_dr.s3_crr_enable) (its O(rules)); each
-        gets replica modification sync. Give the same rules, or the pair's rules are rewritten as given here.
+        gets replica modification sync (O(rules[].replica_modifications) is always set). Give the same rules, or the
+        pair's rules are rewritten as given here.
       - Default is that module's default, one rule V(dr) for the whole bucket.
-    type: list
-    elements: dict
-    suboptions:
-      id:
-        description: Rule ID, unique in the bucket's configuration.
-        type: str
-        required: true
-      priority:
-        description: Rule priority. Default keeps the rule's current priority, or takes the lowest free number.
-        type: int
-      status:
-        description: Whether the rule is active.
-        type: str
-        choices: [enabled, disabled]
-        default: enabled
-      prefix:
-        description: Replicate only keys with this prefix.
-        type: str
-      tags:
-        description: Replicate only objects with all of these tags.
-        type: dict
-      delete_marker_replication:
-        description: Replicate delete markers. Default is V(true) for rules without tags, V(false) with tags.
-        type: bool
-      storage_class:
-        description: Storage class of the replicas. Default is the source object's class.
-        type: str
-        choices: [STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER,
-                  DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW, EXPRESS_ONEZONE, FSX_OPENZFS]
-      sse_kms_encrypted_objects:
-        description: Also replicate objects encrypted with SSE-KMS. Requires O(rules[].replica_kms_key_id).
-        type: bool
-        default: false
-      replica_kms_key_id:
-        description: The KMS key in the DR Region that encrypts the replicas of SSE-KMS objects.
-        type: str
-      replica_modifications:
-        description: Always set for the rules of this module (replica modification sync); accepted for symmetry.
-        type: bool
-        default: false
-      replication_time:
-        description: S3 Replication Time Control (15-minute SLA). Requires O(rules[].metrics).
-        type: bool
-        default: false
-      metrics:
-        description: Replication metrics and events (15-minute threshold).
-        type: bool
-        default: false
-      dest_account:
-        description: The account that owns the DR bucket, for this rule's C(Destination.Account).
-        type: str
-      owner_override:
-        description: Make the DR bucket's account the owner of this rule's replicas.
-        type: bool
+    # type and suboptions: doc fragment resilience.s3_dr.replication_rules
   reverse_rule_id:
     description: ID of the DR-to-source rule on the DR bucket.
     type: str
@@ -167,6 +115,7 @@ attributes:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - resilience.s3_dr.attributes
+  - resilience.s3_dr.replication_rules
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
