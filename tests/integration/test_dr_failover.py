@@ -25,10 +25,18 @@ from tools.localaws.faults import FaultProxy
 HELD_BACK_KEY = "_s3dr/held-back.json"
 
 
-def _policy(bucket: str) -> dict:
+def _policy(bucket: str, app_role_arn: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "AppDrRoleWrites", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/app-dr"},
+        "Sid": "AppDrRoleWrites", "Effect": "Allow", "Principal": {"AWS": app_role_arn},
         "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+
+
+def _app_dr_role(localaws) -> str:
+    """The application's DR role the held-back policy lets in (a bucket policy may name only a role that exists)."""
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+    return client_for(localaws, "iam").create_role(RoleName=f"app-dr-{uuid.uuid4().hex[:8]}",
+                                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
 
 
 def _tags(s3, bucket: str) -> dict:
@@ -61,7 +69,7 @@ def pair(localaws, tmp_path_factory):
     dr = client_for(localaws, "s3", DR_REGION)
     wait_for(lambda: dr.head_object(Bucket=dest, Key="data/replicated.txt")["ReplicationStatus"] == "REPLICA",
              f"data/replicated.txt replicated to {dest}", interval=0.2)
-    dr.put_object(Bucket=dest, Key=HELD_BACK_KEY, Body=json.dumps({"policy": _policy(dest)}).encode())
+    dr.put_object(Bucket=dest, Key=HELD_BACK_KEY, Body=json.dumps({"policy": _policy(dest, _app_dr_role(localaws))}).encode())
     return bucket
 
 

@@ -11,6 +11,8 @@ from test_object_replication import DR_REGION, REGION, head, make_bucket, rule, 
 ROLE = "arn:aws:iam::123456789012:role/replication"
 DEFAULT_OWNER = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"  # moto's, account 123456789012
 OWNER_OVERRIDE = {"AccessControlTranslation": {"Owner": "Destination"}}
+S3_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
 ALL_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner")
@@ -27,8 +29,18 @@ def cross_account_rule(dest: str, override: bool = True) -> dict:
     return rule(dest, Destination=destination)
 
 
+def source_role(server, name: str = ROLE.rsplit("/", 1)[-1]) -> str:
+    """A role of account A, made if missing: the DR account's policies may name only roles that exist."""
+    iam = client_for(server, "iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=S3_TRUST)["Role"]["Arn"]
+
+
 def accounts(server):
-    """(source s3 in account A, DR s3 in account B, source bucket, DR bucket)."""
+    """(source s3 in account A, DR s3 in account B, source bucket, DR bucket); the replication role ROLE exists."""
+    source_role(server)
     s3, dr_s3 = client_for(server, "s3", REGION), other_account_client(server, "s3", DR_REGION)
     return s3, dr_s3, make_bucket(s3, "xacct-src", REGION), make_bucket(dr_s3, "xacct-dst", DR_REGION)
 
@@ -70,7 +82,7 @@ def test_a_policy_without_owner_override_permission_fails_an_override_rule(local
 
 def test_a_policy_for_another_role_does_not_let_this_one_in(localaws):
     s3, dr_s3, source, dest = accounts(localaws)
-    dr_s3.put_bucket_policy(Bucket=dest, Policy=dest_policy(dest, principal="arn:aws:iam::123456789012:role/other"))
+    dr_s3.put_bucket_policy(Bucket=dest, Policy=dest_policy(dest, principal=source_role(localaws, "other")))
     configure(s3, source, cross_account_rule(dest))
     version = s3.put_object(Bucket=source, Key="k", Body=b"x")["VersionId"]
     status_becomes(s3, source, "k", version, "FAILED")

@@ -83,8 +83,12 @@ def _key_policy(*statements: dict) -> dict:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-ADMIN = {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/admin"},
-         "Action": "kms:*", "Resource": "*"}
+def _key_administration(server) -> dict:
+    """A statement letting a new IAM user administer the key (a key policy may name only users that exist)."""
+    admin = client_for(server, "iam").create_user(UserName=f"key-admin-{uuid.uuid4().hex[:8]}")["User"]["Arn"]
+    return {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": admin}, "Action": "kms:*", "Resource": "*"}
+
+
 ENABLE_IAM = {"Sid": "EnableIamPolicies", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
               "Action": "kms:*", "Resource": "*"}
 
@@ -92,7 +96,7 @@ ENABLE_IAM = {"Sid": "EnableIamPolicies", "Effect": "Allow", "Principal": {"AWS"
 def test_the_key_policy_decides_with_the_iam_policy(localaws):
     everything = [_statement(["s3:PutObject"], ["*"]), _statement(["kms:GenerateDataKey"], ["*"])]
     # A key policy that neither enables IAM policies (the account root) nor names the role: refused anyway.
-    bucket, _key = _kms_bucket(localaws, False, _key_policy(ADMIN))
+    bucket, _key = _kms_bucket(localaws, False, _key_policy(_key_administration(localaws)))
     refusal = _denied(Session(localaws, everything).client("s3", REGION).put_object, Bucket=bucket, Key="k", Body=b"x")
     assert "no key policy statement allows the kms:GenerateDataKey action" in refusal["Error"]["Message"]
 
@@ -106,7 +110,7 @@ def test_the_key_policy_decides_with_the_iam_policy(localaws):
 
     # A key policy naming the role allows it through S3 with no KMS statement in its IAM policy.
     s3_only = Session(localaws, [_statement(["s3:PutObject"], ["*"])])
-    bucket, _key = _kms_bucket(localaws, False, _key_policy(ADMIN, {
+    bucket, _key = _kms_bucket(localaws, False, _key_policy(_key_administration(localaws), {
         "Sid": "RoleThroughS3", "Effect": "Allow", "Principal": {"AWS": s3_only.role_arn},
         "Action": "kms:GenerateDataKey", "Resource": "*",
         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}}))

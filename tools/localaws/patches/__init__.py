@@ -24,6 +24,7 @@ PATCH_MODULES = (
     "s3_list_buckets_pagination",
     "s3_expected_bucket_owner",
     "s3_bucket_policy_conditions",
+    "policy_principals_exist",
     "lambda_subprocess_invoke",
     "lambda_environment_limit",
     "lambda_async_retries",
