@@ -257,3 +257,18 @@ def test_spec_problems():
     assert any("kms_key_map[k] arn:aws:kms:eu-west-1:123456789012:key/x is a key in eu-west-1, but it must be in the DR "
                "Region us-west-2" in problem for problem in problems)
     assert json.dumps(clone_spec_problems(CloneSpec("app", "us-west-2"))) == "[]"
+
+
+def test_policy_leaves_out_deleted_principals_which_aws_refuses_in_a_new_policy():
+    """A deleted role or user shows as its unique ID (AROA.../AIDA...); PutBucketPolicy refuses it ("Invalid principal
+    in policy"). It can never sign a request again, so leaving it out keeps what the statement allows."""
+    partly = {"Sid": "Readers", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app/*",
+              "Principal": {"AWS": ["arn:aws:iam::123456789012:role/reader", "AROAEXAMPLEDELETED01"]}}
+    only = {"Sid": "Gone", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::app/*",
+            "Principal": {"AWS": "AIDAEXAMPLEDELETED02"}}
+    ctx = context(on_unmapped="fail")  # nothing is unmapped: a deleted principal means no one
+    rewritten = REGISTRY["policy"].rewrite({"Statement": [partly, only]}, ctx)
+    assert rewritten["Statement"] == [{**partly, "Resource": "arn:aws:s3:::app-dr/*",
+                                       "Principal": {"AWS": ["arn:aws:iam::123456789012:role/reader"]}}]
+    assert [skip.split(":")[0] for skip in ctx.skipped] == ["policy statement Readers", "policy statement Gone"]
+    assert "AROAEXAMPLEDELETED01" in ctx.skipped[0] and "names no one else" in ctx.skipped[1]

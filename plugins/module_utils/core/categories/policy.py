@@ -13,6 +13,8 @@ A Deny that lets through only the principals or networks it lists ("deny unless 
 in this list", "deny unless through this VPC endpoint", NotPrincipal) is skipped and reported too:
 on the DR bucket it would deny the replication role, the backfill and the pipeline's functions,
 which it does not list (and replication never comes through a VPC endpoint or a source IP).
+Principals AWS shows by unique ID (a deleted role or user) are left out and reported: AWS refuses them in a new
+policy, and they can never sign a request again.
 Conditional statements that hold for them on AWS are carried: TLS-only (aws:SecureTransport),
 encryption headers (their KMS keys mapped), an organization (aws:PrincipalOrgID: the DR bucket's
 account is in the same organization).
@@ -38,6 +40,8 @@ KMS_KEY_CONDITION_KEYS = ("s3:x-amz-server-side-encryption-aws-kms-key-id",)
 ALLOW_LIST_CONDITION_KEYS = ("aws:principalarn", "aws:userid", "aws:username", "aws:principalaccount",
                              "aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:vpcsourceip")
 ACCESS_POINT_ARN = re.compile(r"^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/")
+# What AWS shows in place of a role's (AROA...) or user's (AIDA...) ARN once that principal is deleted.
+DELETED_PRINCIPAL_ID = re.compile(r"^A(RO|ID)A[A-Z0-9]{12,}$")
 
 
 class Policy(Category):
@@ -61,6 +65,9 @@ class Policy(Category):
         statements = statements if isinstance(statements, list) else [statements]
         carried = []
         for index, statement in enumerate(statements):
+            statement = _without_deleted_principals(statement, index, context)
+            if statement is None:
+                continue
             try:
                 _refuse_own_principal_denials(statement, context)
                 carried.append(_map_region_bound_values(statement, context))
@@ -93,6 +100,28 @@ class Policy(Category):
                     f"BlockPublicPolicy on {dest_bucket} (part of the secure baseline) refuses it; make the source "
                     "policy non-public, or leave the policy category out of the clone")
         return describe_error(error)
+
+
+def _without_deleted_principals(statement, index, context):
+    """The statement without principals AWS shows as unique IDs (a deleted role or user): AWS refuses them in a new
+    policy ("Invalid principal in policy"), and they can never sign a request again, so leaving them out changes
+    nothing the statement allows or denies. None when it named no one else."""
+    principal = statement.get("Principal")
+    if not isinstance(principal, dict) or "AWS" not in principal:
+        return statement
+    values = principal["AWS"] if isinstance(principal["AWS"], list) else [principal["AWS"]]
+    deleted = [value for value in values if DELETED_PRINCIPAL_ID.match(str(value))]
+    if not deleted:
+        return statement
+    kept = [value for value in values if value not in deleted]
+    context.skipped.append(
+        f"policy statement {statement.get('Sid', index)}: principal(s) {', '.join(deleted)} are deleted IAM roles or "
+        "users (AWS shows them by unique ID), which AWS refuses in a new policy; "
+        + ("left out" if kept else "the statement names no one else and is left out"))
+    if not kept:
+        return None
+    others = {key: value for key, value in principal.items() if key != "AWS"}
+    return {**statement, "Principal": {**others, "AWS": kept if isinstance(principal["AWS"], list) else kept[0]}}
 
 
 def _refuse_own_principal_denials(statement, context) -> None:
