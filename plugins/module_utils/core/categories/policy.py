@@ -13,11 +13,12 @@ A Deny that lets through only the principals or networks it lists ("deny unless 
 in this list", "deny unless through this VPC endpoint", NotPrincipal) is skipped and reported too:
 on the DR bucket it would deny the replication role, the backfill and the pipeline's functions,
 which it does not list (and replication never comes through a VPC endpoint or a source IP).
-Principals AWS shows by unique ID (a deleted role or user) are left out and reported: AWS refuses them in a new
-policy, and they can never sign a request again.
 Conditional statements that hold for them on AWS are carried: TLS-only (aws:SecureTransport),
 encryption headers (their KMS keys mapped), an organization (aws:PrincipalOrgID: the DR bucket's
 account is in the same organization).
+
+Principals AWS shows by unique ID (a deleted role or user) are left out and reported: AWS refuses them in a new
+policy, and they can never sign a request again.
 
 In cross-account DR the DR bucket's policy also holds the DR account's own statements letting the source
 account's replication role in (Sid ``S3DrReplicas*``, written by ``dest_access``): they are kept whatever the
