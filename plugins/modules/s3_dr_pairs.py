@@ -241,10 +241,7 @@ def pair_plan(params: dict) -> PairPlan:
     clone = {**shared, **{name: params[name] for name in CLONE_OPTIONS_SPEC}}
     replication = {**shared, "role_propagation_timeout": params["role_propagation_timeout"],
                    "permissions_boundary": params["permissions_boundary"]}
-    role = params["dest_account_role_arn"]
-    if role:  # the DR account owns the DR buckets and, by owner override, the replicas
-        clone["dest_account_role_arn"] = role
-        replication.update(dest_account=role.split(":")[4] if role.count(":") >= 5 else None, owner_override=True)
+    clone["dest_account_role_arn"] = params["dest_account_role_arn"]  # the rules then name that account
     backfill = {"dest_suffix": params["dest_suffix"], "concurrency": params["backfill_concurrency"],
                 "allow_unknown_region": params["allow_unknown_region"]} if params["backfill"] else None
     return PairPlan(params["dest_region"], clone=clone, replication=replication, backfill=backfill)

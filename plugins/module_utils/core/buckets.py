@@ -145,8 +145,11 @@ def bucket_tags(s3, bucket: str, expected_owner: str | None = None) -> dict[str,
     return {tag["Key"]: tag["Value"] for tag in (response or {}).get("TagSet", [])}
 
 
-def versioning_status(s3, bucket: str) -> str:
-    """Enabled, Suspended, or Disabled (never enabled)."""
+def versioning_status(s3, bucket: str, known: dict[str, Any] | None = None) -> str:
+    """Enabled, Suspended, or Disabled (never enabled): from the versioning category value in ``known`` (category
+    values a run read or wrote), else read."""
+    if known and "versioning" in known:
+        return (known["versioning"] or {}).get("Status") or "Disabled"
     return s3.get_bucket_versioning(Bucket=bucket).get("Status") or "Disabled"
 
 

@@ -59,6 +59,12 @@ class CloneSpec:
         return self.dest_bucket or dr_bucket_name(self.source_bucket, self.dest_suffix)
 
     @property
+    def dest_account(self) -> str | None:
+        """The DR bucket's account when it is another one (that of dest_account_role_arn), else None."""
+        arn = validation.parse_arn(self.dest_account_role_arn)
+        return arn["account"] if arn else None
+
+    @property
     def selected_categories(self) -> list[str]:
         chosen = self.categories or list(REGISTRY)
         return [name for name in REGISTRY if name in chosen and name not in self.exclude_categories]
@@ -172,7 +178,7 @@ def _open_pair(clients, spec: CloneSpec, check_mode: bool, result: Result, creat
     dest_clients, dest_account_id = clients, account_id
     if spec.dest_account_role_arn:
         dest_clients = discovery.assumed_clients(clients, spec.dest_account_role_arn, spec.dest_region)
-        dest_account_id = validation.parse_arn(spec.dest_account_role_arn)["account"]
+        dest_account_id = spec.dest_account
     source_s3, dest_s3 = clients("s3", source_region), dest_clients("s3", spec.dest_region)
     context = RewriteContext(spec.source_bucket, dest, source_region, spec.dest_region, account_id,
                              kms_key_map=dict(spec.kms_key_map), notification_target_map=dict(spec.notification_target_map),

@@ -134,7 +134,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
     dest_account = spec.resolved_dest_account
     dest_in_other_account = bool(dest_account) and dest_account != account_id
 
-    source_versioning = _versioning(facts.source_values, source_s3, source)
+    source_versioning = buckets.versioning_status(source_s3, source, facts.source_values)
     source_object_lock = _object_lock(facts.source_values, source_s3, source)
     if dest_in_other_account:
         # That account creates and guards its bucket; we can neither see nor change it.
@@ -143,7 +143,7 @@ def _enable(clients, spec: CrrSpec, check_mode: bool, result: Result, discovery:
         dest_exists = facts.dest_exists
         if dest_exists is None:
             dest_exists = buckets.dest_bucket_state(dest_s3, dest, spec.dest_region, account_id)
-        dest_versioning = _versioning(facts.dest_values, dest_s3, dest) if dest_exists else "Disabled"
+        dest_versioning = buckets.versioning_status(dest_s3, dest, facts.dest_values) if dest_exists else "Disabled"
         dest_gaps, dest_policy = buckets.baseline_gaps(dest_s3, dest, facts.dest_values) if dest_exists else ([], None)
         if dest_exists and source_object_lock and not _object_lock(facts.dest_values, dest_s3, dest):
             raise DRError(f"Source bucket {source} uses Object Lock but DR bucket {dest} in {spec.dest_region} does "
@@ -250,13 +250,6 @@ def _dest_account_reminder(spec: CrrSpec, dest: str, dest_account: str, role_arn
             f"account's credentials run resilience.s3_dr.s3_crr_dest_access (dest_bucket: {dest}, dest_region: "
             f"{spec.dest_region}, role_arn: {role_arn}, owner_override: {str(override).lower()}); in check mode it says "
             "what is missing.")
-
-
-def _versioning(known: dict[str, Any], s3, bucket: str) -> str:
-    """Enabled, Suspended or Disabled: from the versioning category value known, else read."""
-    if "versioning" in known:
-        return (known["versioning"] or {}).get("Status") or "Disabled"
-    return buckets.versioning_status(s3, bucket)
 
 
 def _object_lock(known: dict[str, Any], s3, bucket: str) -> bool:

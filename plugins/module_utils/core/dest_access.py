@@ -19,7 +19,7 @@ from typing import Any
 
 from . import buckets, validation
 from .clone import CloneSpec
-from .discovery import Discovery
+from .discovery import Discovery, PairFacts
 from .errors import DRError, error_code, invalid_input, named_errors
 from .iam import managed_role_arn
 from .naming import role_name_for
@@ -48,38 +48,44 @@ def spec_problems(spec: DestAccessSpec) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def grant_dest_access(clients, spec: DestAccessSpec, check_mode: bool = False) -> Result:
+def grant_dest_access(clients, spec: DestAccessSpec, check_mode: bool = False, facts: PairFacts | None = None,
+                      account_id: str | None = None) -> Result:
+    """``facts``: what a run already knows of the DR bucket (its existence, category values); ``account_id``: the
+    DR account, when known. What they hold is not read again."""
     problems = spec_problems(spec)
     if problems:
         raise invalid_input(spec.dest_bucket, problems)
     result = Result()
     with named_errors(spec.dest_bucket, lambda: result.done(check_mode), region=spec.dest_region):
-        _grant(clients, spec, check_mode, result)
+        _grant(clients, spec, check_mode, result, facts or PairFacts(), account_id)
     return result
 
 
-def grant_after_clone(clients, spec: CloneSpec, discovery: Discovery, check_mode: bool = False) -> Result:
+def grant_after_clone(clients, spec: CloneSpec, discovery: Discovery, check_mode: bool = False,
+                      facts: PairFacts | None = None) -> Result:
     """For a clone into another account (``spec.dest_account_role_arn``): that account lets in the replication role
     s3_crr_enable manages for the pair (by its name, before it exists), owner override and the DR bucket's KMS key
     included - ``grant_dest_access`` run as the DR account's role, as the pipeline's DR function does after its
-    clone, so that the rule written next replicates from its first object."""
+    clone, so that the rule written next replicates from its first object. ``facts``: the clone's, of the pair."""
     identity = discovery.identity(clients, spec.dest_region)
     role_arn = managed_role_arn(identity["Account"], role_name_for(spec.source_bucket), arn_partition(identity["Arn"]))
     return grant_dest_access(discovery.assumed_clients(clients, spec.dest_account_role_arn, spec.dest_region),
                              DestAccessSpec(spec.resolved_dest_bucket, spec.dest_region, role_arn, owner_override=True,
-                                            kms_key_arn=spec.dest_kms_key_id), check_mode)
+                                            kms_key_arn=spec.dest_kms_key_id), check_mode, facts, spec.dest_account)
 
 
-def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> None:
+def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result, facts: PairFacts,
+           account_id: str | None) -> None:
     bucket, region, role = spec.dest_bucket, spec.dest_region, spec.role_arn
-    s3 = clients("s3", region)
-    account_id = clients("sts", region).get_caller_identity()["Account"]
+    s3, known = clients("s3", region), facts.dest_values
+    account_id = account_id or clients("sts", region).get_caller_identity()["Account"]
     if validation.parse_arn(role)["account"] == account_id:
         raise DRError(f"DR bucket {bucket}: role_arn {role} is of this account ({account_id}); this module grants "
                       "another account's replication role access, so run it with the DR account's credentials.",
                       bucket=bucket, region=region)
     present = spec.state == "present"
-    exists = buckets.dest_bucket_state(s3, bucket, region, account_id)
+    exists = facts.dest_exists if facts.dest_exists is not None else buckets.dest_bucket_state(s3, bucket, region,
+                                                                                              account_id)
     if not exists and present and not spec.create_dest_bucket:
         raise DRError(f"DR bucket {bucket} does not exist in {region} (account {account_id}) and create_dest_bucket "
                       "is false. Create it, or set create_dest_bucket: true.", bucket=bucket, region=region)
@@ -87,13 +93,14 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> N
     sids = [dr_access_sid(role, "Objects"), dr_access_sid(role, "Bucket")]
     wanted = dr_bucket_statements(bucket, role, spec.owner_override) if present else []
 
-    policy_at_start = policy_before = _bucket_policy(s3, bucket) if exists else None
+    policy_at_start = policy_before = (known["policy"] if "policy" in known else _bucket_policy(s3, bucket)) \
+        if exists else None
     if present and not exists:
         buckets.create_secure_bucket(s3, bucket, region, spec.kms_key_arn, False, result, check_mode)
         policy_before = None if check_mode else _bucket_policy(s3, bucket)
         problems.append(f"DR bucket {bucket} does not exist in {region}")
     elif present:
-        status = buckets.versioning_status(s3, bucket)
+        status = buckets.versioning_status(s3, bucket, known)
         if status != "Enabled":
             problems.append(f"DR bucket {bucket} has versioning {status}: replication needs it Enabled")
         buckets.ensure_versioning(s3, bucket, status, result, check_mode)
@@ -101,6 +108,8 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result) -> N
                                                      if present and not exists else None), wanted, sids)
     if exists or present:
         _put_policy(s3, bucket, policy_before, policy_after, wanted, role, result, problems, check_mode)
+        if not check_mode:  # the bucket's policy now, for whatever the run does next
+            known["policy"] = policy_after if policy_after["Statement"] else None
 
     key_before = key_after = None
     if spec.kms_key_arn:

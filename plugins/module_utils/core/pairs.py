@@ -45,7 +45,10 @@ class PairPlan:
     def specs(self, source_bucket: str, dest_bucket: str | None) -> tuple[CloneSpec, CrrSpec, BackfillSpec | None]:
         pair = {"source_bucket": source_bucket, "dest_bucket": dest_bucket, "dest_region": self.dest_region}
         backfill = BackfillSpec(**pair, **self.backfill) if self.backfill is not None else None
-        return CloneSpec(**pair, **self.clone), CrrSpec(**pair, **self.replication), backfill
+        clone = CloneSpec(**pair, **self.clone)
+        # A DR account (clone.dest_account_role_arn) owns the DR buckets and, by owner override, the replicas.
+        owner = {"dest_account": clone.dest_account, "owner_override": True} if clone.dest_account else {}
+        return clone, CrrSpec(**pair, **self.replication, **owner), backfill
 
 
 def plan_problems(plan: PairPlan, source_bucket: str, dest_bucket: str | None) -> list[str]:
@@ -90,7 +93,7 @@ def dr_pair(clients, plan: PairPlan, source_bucket: str, dest_bucket: str | None
             failures.append(("clone", clone.failure))
         if clone_spec.dest_account_role_arn:
             step = "dest_access"
-            absorb(grant_after_clone(clients, clone_spec, discovery, check_mode))
+            absorb(grant_after_clone(clients, clone_spec, discovery, check_mode, facts))
         step = "replication"
         crr = enable_replication(clients, crr_spec, check_mode, discovery, facts)
         absorb(crr)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pipeline_common import clients, confirmed_messages, json_setting, log_action, publish, setting
 from s3dr_core.clone import clone_configuration
 from s3dr_core.dest_access import grant_after_clone
-from s3dr_core.discovery import Discovery
+from s3dr_core.discovery import Discovery, PairFacts
 from s3dr_core.errors import DRError, error_code
 from s3dr_core.failover import failed_over
 from s3dr_core.specs import clone_spec
@@ -30,7 +30,7 @@ def handler(event, context):
         if message.action == "enable":
             spec = clone_spec(json_setting("CLONE_SPEC", None), strict=True, source_bucket=bucket,
                               dest_region=setting("DEST_REGION"))
-            discovery = Discovery()
+            discovery, facts = Discovery(), PairFacts()  # the grant reuses what the clone read and wrote
             dest_aws = discovery.assumed_clients(aws, spec.dest_account_role_arn, spec.dest_region) \
                 if spec.dest_account_role_arn else aws
             try:
@@ -45,7 +45,7 @@ def handler(event, context):
                 log_action("skipped_failed_over", bucket, dest_bucket=spec.resolved_dest_bucket, failover=record)
                 continue
             try:
-                result = clone_configuration(aws, spec, discovery=discovery)
+                result = clone_configuration(aws, spec, discovery=discovery, facts=facts)
             except DRError as error:
                 log_action("clone_failed", bucket, error=str(error), steps_done=error.done)
                 raise
@@ -56,7 +56,7 @@ def handler(event, context):
                            failed={name: result.data["categories"][name]["reason"]
                                    for name in result.data["failed_categories"]})
             if spec.dest_account_role_arn:
-                granted = grant_after_clone(aws, spec, discovery)
+                granted = grant_after_clone(aws, spec, discovery, facts=facts)
                 log_action("dest_account_access", bucket, dest_bucket=spec.resolved_dest_bucket,
                            account=granted.data["account_id"], role_arn=granted.data["role_arn"], actions=granted.actions)
         publish(aws, setting("REPLICATION_TOPIC_ARN"), message)
