@@ -84,8 +84,9 @@ def _grant(clients, spec: DestAccessSpec, check_mode: bool, result: Result, fact
                       "another account's replication role access, so run it with the DR account's credentials.",
                       bucket=bucket, region=region)
     present = spec.state == "present"
-    exists = facts.dest_exists if facts.dest_exists is not None else buckets.dest_bucket_state(s3, bucket, region,
-                                                                                              account_id)
+    exists = facts.dest_exists
+    if exists is None:
+        exists = buckets.dest_bucket_state(s3, bucket, region, account_id)
     if not exists and present and not spec.create_dest_bucket:
         raise DRError(f"DR bucket {bucket} does not exist in {region} (account {account_id}) and create_dest_bucket "
                       "is false. Create it, or set create_dest_bucket: true.", bucket=bucket, region=region)
