@@ -41,7 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     print(f"localaws: serving {runtime.ENDPOINT_URL} with patches: {', '.join(applied) or 'none'}", flush=True)
-    Path(args.ready_file).write_text(json.dumps({"endpoint_url": runtime.ENDPOINT_URL, "patches": applied}))
+    # Written aside and renamed: the launcher polls for the file and must never read it half-written.
+    ready_file = Path(args.ready_file)
+    partial_file = ready_file.with_name(ready_file.name + ".partial")
+    partial_file.write_text(json.dumps({"endpoint_url": runtime.ENDPOINT_URL, "patches": applied}))
+    partial_file.replace(ready_file)
     server.serve_forever()
     return 0
 
