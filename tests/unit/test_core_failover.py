@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import boto3
+from botocore.exceptions import ClientError
 import pytest
 
 from plugins.module_utils.core import failover as core
@@ -80,3 +81,29 @@ def test_an_unforeseen_aws_error_names_the_pair_and_says_to_run_again():
 
     with pytest.raises(DRError, match=r"^Bucket app: Failover of app / app-dr stopped \(run again to finish it"):
         core.failover(unreachable, core.FailoverSpec(source_bucket="app", dest_region=DR_REGION))
+
+
+def test_a_held_back_setting_s3_refuses_names_the_document_to_correct_and_a_rerun_finishes(dr):
+    s3 = dr("s3", DR_REGION)
+    s3.put_object(Bucket="app-dr", Key="data/1.txt", Body=b"x")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                      "Principal": {"AWS": "arn:aws:iam::123456789012:role/app-reader"},
+                                                      "Resource": "arn:aws:s3:::app-dr/*"}]}
+    s3.put_object(Bucket="app-dr", Key=core.HELD_BACK_KEY, Body=json.dumps({"policy": policy}).encode())
+    spec = core.FailoverSpec(source_bucket="app", dest_region=DR_REGION, drill_report={"verdict": "PASS"})
+
+    def refuse_the_deleted_role(**_):  # what AWS answers for a principal that no longer exists
+        raise ClientError({"Error": {"Code": "MalformedPolicy", "Message": "Invalid principal in policy"}}, "PutBucketPolicy")
+
+    s3.meta.events.register("before-call.s3.PutBucketPolicy", refuse_the_deleted_role)
+    with pytest.raises(DRError) as refused:
+        core.failover(lambda service, region: s3 if service == "s3" else dr(service, region), spec)
+    assert refused.value.message.startswith(
+        f"Bucket app: S3 refused the held-back policy of s3://app-dr/{core.HELD_BACK_KEY}: Invalid principal in "
+        "policy (MalformedPolicy). Correct 'policy' in that document"), refused.value.message
+    assert [step.split(" (")[0] for step in refused.value.done] == ["record the failover on app-dr"]
+
+    s3.meta.events.unregister("before-call.s3.PutBucketPolicy", refuse_the_deleted_role)
+    finished = core.failover(dr, spec)
+    assert finished.actions == ["apply held-back policy to app-dr"], finished.actions
+    assert json.loads(s3.get_bucket_policy(Bucket="app-dr")["Policy"]) == policy

@@ -42,7 +42,7 @@ from .backfill import SOURCE_ETAG_METADATA, BackfillSpec, copy_objects
 from .categories import REGISTRY
 from .clone import CloneSpec, clone_configuration
 from .crr import CrrSpec, apply_crr
-from .errors import DRError, error_code, invalid_input, named_errors
+from .errors import DRError, describe_error, error_code, invalid_input, named_errors
 from .naming import dr_bucket_name, pair_name_problems
 from .result import Result
 
@@ -168,8 +168,13 @@ def read_held_back(s3, bucket: str, key: str) -> dict[str, Any] | None:
     return document
 
 
-def _apply_held_back(s3, bucket: str, document: dict[str, Any], result: Result, check_mode: bool) -> dict[str, str]:
-    applied = {}
+# What S3 answers when a setting itself is wrong (a policy naming a deleted role, a CORS rule it cannot parse):
+# running the failover again cannot help until the held-back document is corrected.
+REFUSED_SETTING_CODES = ("MalformedPolicy", "MalformedXML", "InvalidArgument", "InvalidRequest")
+
+
+def _apply_held_back(s3, spec: FailoverSpec, document: dict[str, Any], result: Result, check_mode: bool) -> dict[str, str]:
+    bucket, applied = spec.resolved_dest_bucket, {}
     for name in HELD_BACK_CATEGORIES:  # public access block first: it may be what lets a policy in
         if name not in document:
             continue
@@ -184,10 +189,23 @@ def _apply_held_back(s3, bucket: str, document: dict[str, Any], result: Result, 
                          lambda category=category, current=current: category.delete(s3, bucket, current), check_mode)
         else:
             result.write(f"apply held-back {name} to {bucket}",
-                         lambda category=category, wanted=wanted, current=current: category.apply(
-                             s3, bucket, wanted, current), check_mode)
+                         lambda category=category, name=name, wanted=wanted, current=current: _apply_setting(
+                             s3, spec, category, name, wanted, current), check_mode)
         applied[name] = "applied"
     return applied
+
+
+def _apply_setting(s3, spec: FailoverSpec, category, name: str, wanted, current) -> None:
+    bucket = spec.resolved_dest_bucket
+    try:
+        category.apply(s3, bucket, wanted, current)
+    except Exception as error:  # noqa: BLE001 - botocore ClientError; the core does not import botocore's types
+        if error_code(error) not in REFUSED_SETTING_CODES:
+            raise
+        raise DRError(f"Bucket {spec.source_bucket}: S3 refused the held-back {name} of s3://{bucket}/"
+                      f"{spec.held_back_key}: {describe_error(error)}. Correct '{name}' in that document (a policy must "
+                      "name roles and users that exist now), then run the failover again.",
+                      bucket=spec.source_bucket, region=spec.dest_region) from error
 
 
 # ------------------------------------------------------------------------------------------------
@@ -310,7 +328,7 @@ def _failover(clients, spec: FailoverSpec, check_mode: bool, now: datetime, resu
                      lambda: s3.put_bucket_tagging(Bucket=dest, Tagging={"TagSet": [
                          {"Key": key, "Value": value} for key, value in sorted(new_tags.items())]}), check_mode)
     held_back = read_held_back(s3, dest, spec.held_back_key) or {}
-    applied = _apply_held_back(s3, dest, held_back, result, check_mode)
+    applied = _apply_held_back(s3, spec, held_back, result, check_mode)
     routed = route_mrap(clients, spec, dest, check_mode, _has_rule(s3, dest, REVERSE_RULE_ID))
     if routed["changed"]:
         result.record(f"route Multi-Region Access Point {routed['mrap']} to {dest}")
