@@ -19,6 +19,11 @@ description:
     runs the configuration drift check of M(resilience.s3_dr.s3_dr_drift_info), compares object
     listings (at most O(max_keys) source keys), and deletes every version of its canaries on both
     sides by version ID, so the drill leaves no object, version or delete marker behind.
+  - When the source bucket has an enabled S3 Inventory configuration, the drill also reads the newest
+    delivered CSV report of each side (the DR bucket's configuration of the same Id), counts the current
+    objects of the whole bucket, and fails the pair when the source report lists objects whose
+    C(ReplicationStatus) is C(FAILED), or when a DR report at least as new lists fewer objects. Reading
+    the reports needs C(s3:ListBucket) and C(s3:GetObject) on the buckets that receive them.
   - Each pair gets a C(verdict) - C(PASS), or C(FAIL) with the C(reasons) and what to fix. A pair
     that cannot replicate (DR bucket missing, replication off, versioning off, SSE-KMS objects not
     selected) fails with the reason before any canary is written.
@@ -147,6 +152,14 @@ pairs:
       type: dict
     objects:
       description: Object listing comparison - C(compared), C(missing_on_dr), C(different), samples, C(truncated).
+      type: dict
+    inventory:
+      description:
+        - From the newest S3 Inventory reports (null when the source bucket has no enabled inventory
+          configuration) - C(source) and C(dest), each with the configuration C(id), C(delivered_at), the
+          current C(objects) counted, their count per C(replication_status), the C(report) read, or an C(error)
+          (ORC and Parquet reports are not counted); C(comparable), C(missing_on_dr), or the C(reason) they
+          cannot be compared.
       type: dict
     cleanup:
       description: C(removed_versions) and the canary versions C(left) behind (none when the drill cleaned up).

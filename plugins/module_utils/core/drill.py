@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from . import buckets
 from .clone import CloneSpec, drift_report
 from .errors import describe_error, error_code
+from .inventory_reports import compare_inventories
 from .replication import normalize_configuration
 
 PASS, FAIL, PLANNED = "PASS", "FAIL", "PLANNED"
@@ -47,6 +48,9 @@ FIXES = {
              "then playbooks/dr_validate.yml.",
     "objects": "Copy the objects that are missing on the DR side: resilience.s3_dr.s3_crr_backfill (runs in "
                "playbooks/dr_buckets.yml).",
+    "inventory": "Objects S3 marked FAILED are not retried by replication: replicate them with S3 Batch Replication "
+                 "(resilience.s3_dr.s3_crr_backfill method=batch_replication) once the cause (role, KMS key or DR "
+                 "bucket policy) is fixed; a DR inventory that lists fewer objects needs the same backfill.",
     "cleanup": "Delete the listed canary versions by version ID (s3:DeleteObjectVersion on both buckets).",
     "error": "Check the credentials' permissions on both buckets and that both Regions are reachable.",
 }
@@ -185,7 +189,7 @@ def run_drill(clients, spec: DrillSpec, check_mode: bool = False, clock: Callabl
     source, dest = spec.clone.source_bucket, spec.clone.resolved_dest_bucket
     report: dict[str, Any] = {"source_bucket": source, "dest_bucket": dest, "dest_region": spec.clone.dest_region,
                               "started_at": _now(), "run_id": spec.run_id, "rpo_seconds": None,
-                              "rpo_bound_seconds": spec.rpo_bound_seconds, "plan": [], "canary": None}
+                              "rpo_bound_seconds": spec.rpo_bound_seconds, "plan": [], "canary": None, "inventory": None}
     findings = _Findings()
     try:
         _drill(clients, spec, check_mode, clock, sleep, report, findings)
@@ -210,6 +214,8 @@ def _drill(clients, spec: DrillSpec, check_mode: bool, clock, sleep, report: dic
     for side, status in drift["versioning"].items():
         if status != "Enabled":
             findings.add("versioning", f"versioning on the {side} bucket is {status}")
+    report["inventory"] = compare_inventories(source_s3, source, dest_s3, dest)
+    _note_inventory(report["inventory"], findings)
     rule = canary_rule(buckets.replication_configuration(source_s3, source), dest)
     if rule is None:
         findings.add("replication", f"replication to {dest} is not enabled")
@@ -277,6 +283,21 @@ def _note_drift(drift: dict[str, Any], spec: DrillSpec, findings: _Findings) -> 
     if objects.get("missing_on_dr") or objects.get("different"):
         findings.add("objects", f"{objects['missing_on_dr']} of {objects['compared']} objects missing and "
                                 f"{objects['different']} different on the DR side")
+
+
+def _note_inventory(inventory: dict[str, Any] | None, findings: _Findings) -> None:
+    """From the newest inventory reports: objects S3 failed to replicate, and fewer objects on the DR side."""
+    if not inventory:
+        return
+    source = inventory["source"]
+    failed = (source.get("replication_status") or {}).get("FAILED", 0)
+    if failed:
+        findings.add("inventory", f"{failed} object(s) have replication status FAILED in the source inventory of "
+                                  f"{source['delivered_at']}")
+    if inventory.get("missing_on_dr"):
+        findings.add("inventory", f"the DR inventory of {inventory['dest']['delivered_at']} lists "
+                                  f"{inventory['dest']['objects']} object(s), {inventory['missing_on_dr']} fewer than "
+                                  f"the source inventory of {source['delivered_at']}")
 
 
 def _clean_up(source_s3, dest_s3, source: str, dest: str, canary_dir: str, report: dict[str, Any],
