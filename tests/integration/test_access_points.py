@@ -9,10 +9,10 @@ from conftest import client_for
 from tests.integration.test_config_clone import ACCOUNT, DR_REGION, SOURCE_REGION, clone, drift, unique, writes
 
 
-def access_point_policy(region: str, name: str, bucket: str) -> dict:
+def access_point_policy(region: str, name: str, bucket: str, reader_role_arn: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [{
         "Sid": "AppReadsThroughItsAccessPoint", "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": ["s3:GetObject"],
+        "Principal": {"AWS": reader_role_arn}, "Action": ["s3:GetObject"],
         "Resource": f"arn:aws:s3:{region}:{ACCOUNT}:accesspoint/{name}/object/*",
         "Condition": {"StringEquals": {"s3:ExistingObjectTag/bucket": bucket}}}]}
 
@@ -70,9 +70,13 @@ def test_access_points_are_cloned_with_policies_rewritten_then_idempotent_and_dr
     s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": SOURCE_REGION})
     control, dr_control = aws_client("s3control", SOURCE_REGION), aws_client("s3control", DR_REGION)
     app, vpc_only, unmapped_vpc = unique("app"), unique("vpc"), unique("novpc")
+    # The policy names a role that exists, as AWS requires (it refuses a missing one: "Invalid principal in policy").
+    reader = aws_client("iam").create_role(RoleName=unique("app-reader"), AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
     control.create_access_point(AccountId=ACCOUNT, Name=app, Bucket=source)
     control.put_access_point_policy(AccountId=ACCOUNT, Name=app,
-                                    Policy=json.dumps(access_point_policy(SOURCE_REGION, app, source)))
+                                    Policy=json.dumps(access_point_policy(SOURCE_REGION, app, source, reader)))
     control.create_access_point(AccountId=ACCOUNT, Name=vpc_only, Bucket=source,
                                 VpcConfiguration={"VpcId": "vpc-0source000000001"})
     control.create_access_point(AccountId=ACCOUNT, Name=unmapped_vpc, Bucket=source,

@@ -86,7 +86,7 @@ def test_a_session_assumes_a_role_whose_trust_names_its_role_and_no_other(locala
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/*"}])
     named = _role(localaws, _allow({"AWS": caller}))
     by_principal_arn = _role(localaws, _allow({"AWS": ROOT}, {"ArnEquals": {"aws:PrincipalArn": caller}}))
-    someone_else = _role(localaws, _allow({"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone-else"}))
+    someone_else = _role(localaws, _allow({"AWS": _role(localaws, LAMBDA_ONLY)}))  # trusts another (existing) role
     other_principal_arn = _role(localaws, _allow({"AWS": ROOT}, {"ArnEquals": {"aws:PrincipalArn": someone_else}}))
     session = _assumed(client_for(localaws, "sts"), caller)
     sts = _sts_as(session["Credentials"], localaws)

@@ -1,10 +1,12 @@
-"""Bucket and key policies naming an IAM role or user that does not exist are refused, as on AWS
-(patches/policy_principals_exist.py): S3 answers MalformedPolicy "Invalid principal in policy", KMS
-MalformedPolicyDocumentException; accounts, "*", services, sessions and existing roles and users are accepted."""
+"""Bucket, key, role trust and access point policies naming an IAM role or user that does not exist are refused, as on
+AWS (patches/policy_principals_exist.py): S3 and S3 Control answer MalformedPolicy "Invalid principal in policy", KMS
+MalformedPolicyDocumentException, IAM MalformedPolicyDocument naming the principal; accounts, "*", services, sessions
+and existing roles and users are accepted."""
 from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -186,6 +188,155 @@ def test_put_key_policy_naming_a_missing_role_is_refused_and_the_stored_policy_k
     assert json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(existing)
 
 
+# --- IAM CreateRole / UpdateAssumeRolePolicy (role trust policies) --------------------------------
+
+def _trust(principal) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+
+
+def _missing_user() -> str:
+    return f"arn:aws:iam::{ACCOUNT}:user/{_name('no-such-user')}"
+
+
+def _assert_invalid_trust_principal(refused: dict, arn: str) -> None:
+    assert (refused["Error"]["Code"], refused["Error"]["Message"], refused["ResponseMetadata"]["HTTPStatusCode"]) == \
+        ("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{arn}"', 400)
+
+
+def _role_exists(iam, name: str) -> bool:
+    try:
+        iam.get_role(RoleName=name)
+        return True
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "NoSuchEntity"
+        return False
+
+
+def _stored_trust(iam, name: str) -> dict:
+    document = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    return document if isinstance(document, dict) else json.loads(document)
+
+
+MISSING_IDENTITIES = [pytest.param(_missing_role, id="missing-role"), pytest.param(_missing_user, id="missing-user")]
+EXISTING_PRINCIPALS = [
+    pytest.param(lambda server: {"AWS": _role(server)}, id="existing-role"),
+    pytest.param(lambda server: {"AWS": _user(server)}, id="existing-user"),
+    pytest.param(lambda _server: {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, id="account-root"),
+    pytest.param(lambda _server: {"AWS": OTHER_ACCOUNT_ID}, id="account-id"),
+    pytest.param(lambda _server: {"Service": "lambda.amazonaws.com"}, id="service"),
+]
+
+
+@pytest.mark.parametrize("missing", MISSING_IDENTITIES)
+def test_create_role_trusting_a_missing_role_or_user_is_refused_and_makes_no_role(localaws, missing):
+    iam, name, arn = client_for(localaws, "iam"), _name("refused-role"), missing()
+    # Named among valid principals: AWS names the one it cannot resolve.
+    principal = {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", arn], "Service": "lambda.amazonaws.com"}
+    _assert_invalid_trust_principal(_error(lambda: iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=_trust(principal))), arn)
+    assert not _role_exists(iam, name)
+
+
+@pytest.mark.parametrize("principal", EXISTING_PRINCIPALS)
+def test_create_role_trusting_existing_principals_makes_the_role(localaws, principal):
+    iam, name = client_for(localaws, "iam"), _name("trusting")
+    trust = _trust(principal(localaws))
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    assert _stored_trust(iam, name) == json.loads(trust)
+
+
+def test_a_role_cannot_trust_itself_before_it_exists_and_may_once_it_does(localaws):
+    iam, name = client_for(localaws, "iam"), _name("self-trusting")
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    _assert_invalid_trust_principal(_error(lambda: iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=_trust({"AWS": arn}))), arn)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=_trust({"AWS": arn}))
+    assert _stored_trust(iam, name) == json.loads(_trust({"AWS": arn}))
+
+
+@pytest.mark.parametrize("missing", MISSING_IDENTITIES)
+def test_update_assume_role_policy_naming_a_missing_role_or_user_is_refused_and_the_trust_kept(localaws, missing):
+    iam, name, arn = client_for(localaws, "iam"), _name("kept-trust"), missing()
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST)
+    _assert_invalid_trust_principal(_error(lambda: iam.update_assume_role_policy(
+        RoleName=name, PolicyDocument=_trust({"AWS": arn}))), arn)
+    assert _stored_trust(iam, name) == json.loads(LAMBDA_TRUST)
+
+
+@pytest.mark.parametrize("principal", EXISTING_PRINCIPALS)
+def test_update_assume_role_policy_naming_existing_principals_is_stored(localaws, principal):
+    iam, name = client_for(localaws, "iam"), _name("updated-trust")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST)
+    trust = _trust(principal(localaws))
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
+    assert _stored_trust(iam, name) == json.loads(trust)
+
+
+def test_update_assume_role_policy_of_a_missing_role_reports_the_role_first(localaws):
+    refused = _error(lambda: client_for(localaws, "iam").update_assume_role_policy(
+        RoleName=_name("no-such-role"), PolicyDocument=_trust({"AWS": _missing_role()})))
+    assert refused["Error"]["Code"] == "NoSuchEntity"
+
+
+# --- S3 Control PutAccessPointPolicy --------------------------------------------------------------
+
+def _access_point(server) -> tuple[Any, str]:
+    control, name = client_for(server, "s3control", REGION), _name("ap")
+    control.create_access_point(AccountId=ACCOUNT, Name=name, Bucket=_bucket(server))
+    return control, name
+
+
+def _access_point_policy(name: str, principal) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:{REGION}:{ACCOUNT}:accesspoint/{name}/object/*"}]})
+
+
+def _stored_access_point_policy(control, name: str) -> dict | None:
+    try:
+        return json.loads(control.get_access_point_policy(AccountId=ACCOUNT, Name=name)["Policy"])
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "NoSuchAccessPointPolicy"
+        return None
+
+
+@pytest.mark.parametrize("missing", MISSING_IDENTITIES)
+def test_an_access_point_policy_naming_a_missing_role_or_user_is_refused_and_not_stored(localaws, missing):
+    control, name = _access_point(localaws)
+    policy = _access_point_policy(name, {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", missing()]})
+    refused = _error(lambda: control.put_access_point_policy(AccountId=ACCOUNT, Name=name, Policy=policy))
+    assert (refused["Error"]["Code"], refused["Error"]["Message"], refused["ResponseMetadata"]["HTTPStatusCode"]) == \
+        ("MalformedPolicy", "Invalid principal in policy", 400)
+    assert _stored_access_point_policy(control, name) is None
+
+
+def test_a_refused_access_point_policy_leaves_the_stored_one_as_it_was(localaws):
+    control, name = _access_point(localaws)
+    kept = _access_point_policy(name, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    control.put_access_point_policy(AccountId=ACCOUNT, Name=name, Policy=kept)
+    assert _error(lambda: control.put_access_point_policy(
+        AccountId=ACCOUNT, Name=name, Policy=_access_point_policy(name, {"AWS": _missing_role()})))[
+        "Error"]["Code"] == "MalformedPolicy"
+    assert _stored_access_point_policy(control, name) == json.loads(kept)
+
+
+def test_a_missing_access_point_is_reported_before_the_principals(localaws):
+    control, name = client_for(localaws, "s3control", REGION), _name("no-such-ap")
+    refused = _error(lambda: control.put_access_point_policy(
+        AccountId=ACCOUNT, Name=name, Policy=_access_point_policy(name, {"AWS": _missing_role()})))
+    assert refused["Error"]["Code"] == "NoSuchAccessPoint"
+
+
+@pytest.mark.parametrize("principal", EXISTING_PRINCIPALS)
+def test_an_access_point_policy_naming_existing_principals_is_stored(localaws, principal):
+    control, name = _access_point(localaws)
+    policy = _access_point_policy(name, principal(localaws))
+    control.put_access_point_policy(AccountId=ACCOUNT, Name=name, Policy=policy)
+    assert _stored_access_point_policy(control, name) == json.loads(policy)
+
+
 # --- the gap is real ------------------------------------------------------------------------------
 
 def test_without_the_patch_policies_naming_missing_roles_are_stored(localaws_without):
@@ -197,3 +348,18 @@ def test_without_the_patch_policies_naming_missing_roles_are_stored(localaws_wit
     key_policy = _key_policy({"AWS": _missing_role()})
     key_id = kms.create_key(Policy=key_policy)["KeyMetadata"]["KeyId"]
     assert json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(key_policy)
+
+
+def test_without_the_patch_trust_and_access_point_policies_naming_missing_roles_and_users_are_stored(localaws_without):
+    server = localaws_without(PATCH)
+    iam, role = client_for(server, "iam"), _name("lax-trust")
+    created = _trust({"AWS": _missing_role()})
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=created)
+    assert _stored_trust(iam, role) == json.loads(created)
+    updated = _trust({"AWS": _missing_user()})
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=updated)
+    assert _stored_trust(iam, role) == json.loads(updated)
+    control, access_point = _access_point(server)
+    policy = _access_point_policy(access_point, {"AWS": _missing_role()})
+    control.put_access_point_policy(AccountId=ACCOUNT, Name=access_point, Policy=policy)
+    assert _stored_access_point_policy(control, access_point) == json.loads(policy)
