@@ -39,13 +39,21 @@ options:
   dest_account_role_arn:
     description:
       - A role of the DR account (cross-account DR); empty when the DR buckets are in the pipeline's account.
-      - With it, O(dest_kms_key_id) must be a key ARN of that account, and O(backfill) must be V(false).
+      - With it, O(dest_kms_key_id) must be a key ARN of that account; with O(backfill), existing objects go through
+        S3 Batch Replication, which has none of the copy engine's limits: O(copy_only_settings) must be empty.
     type: str
     default: ""
   backfill:
-    description: Whether the pipeline copies existing objects itself (C(dr_pipeline_backfill)).
+    description: Whether the pipeline backfills existing objects (C(dr_pipeline_backfill)).
     type: bool
     default: false
+  copy_only_settings:
+    description:
+      - Role variable -> value of the settings only the copy engine honours (C(dr_pipeline_backfill_max_objects),
+        C(dr_pipeline_backfill_max_bytes), C(dr_pipeline_backfill_storage_class)); a set one is refused with
+        O(dest_account_role_arn) and O(backfill), where S3 Batch Replication (which has no such setting) backfills.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -75,7 +83,7 @@ from ansible_collections.resilience.s3_dr.plugins.module_utils.core.validation i
 
 
 def dr_pipeline_problems(pairs, allow_unknown_region=False, dest_suffix="-dr", trigger_tag_key="dr", dest_kms_key_id="",
-                         dest_account_role_arn="", backfill=False):
+                         dest_account_role_arn="", backfill=False, copy_only_settings=None):
     problems = []
     if not pairs:
         problems.append("dr_pipeline_pairs must list at least one source_region -> dest_region pair")
@@ -97,11 +105,12 @@ def dr_pipeline_problems(pairs, allow_unknown_region=False, dest_suffix="-dr", t
                         "buckets named <source><suffix>")
     problems.append(tag_filter_problem({trigger_tag_key: "x"}, "dr_pipeline_trigger_tag_key"))
     if dest_account_role_arn:
-        problems += _dest_account_problems(pairs, dest_account_role_arn, dest_kms_key_id, backfill)
+        problems += _dest_account_problems(pairs, dest_account_role_arn, dest_kms_key_id, backfill, copy_only_settings or {})
     return [problem for problem in problems if problem]
 
 
-def _dest_account_problems(pairs, role_arn: str, dest_kms_key_id: str, backfill: bool) -> list[str]:
+def _dest_account_problems(pairs, role_arn: str, dest_kms_key_id: str, backfill: bool,
+                           copy_only_settings: dict) -> list[str]:
     dest_region = ((pairs or [{}])[0] or {}).get("dest_region")
     problem = role_arn_problem(role_arn, "dr_pipeline_dest_account_role_arn", partition_of(dest_region))
     if problem:
@@ -112,10 +121,13 @@ def _dest_account_problems(pairs, role_arn: str, dest_kms_key_id: str, backfill:
         problems.append(f"dr_pipeline_dest_kms_key_id {dest_kms_key_id} must be a key ARN of the DR account {account} "
                         "(of dr_pipeline_dest_account_role_arn): an alias or a key of another account cannot encrypt "
                         "that account's replicas")
-    if backfill:
-        problems.append("dr_pipeline_backfill copies existing objects with the pipeline's own credentials, which cannot "
-                        f"write into the DR account {account}'s buckets: set dr_pipeline_backfill to false and copy them "
-                        "with resilience.s3_dr.s3_crr_backfill method=batch_replication (through the replication role)")
+    given = sorted(name for name, value in copy_only_settings.items() if value not in (None, ""))
+    if backfill and given:
+        # The pipeline's own credentials cannot write into the DR account: S3 Batch Replication backfills there.
+        problems.append(f"{', '.join(given)} only limit the copy engine, and with dr_pipeline_dest_account_role_arn the "
+                        f"existing objects reach the DR account {account} through S3 Batch Replication, which "
+                        "replicates every object the replication rule covers (narrow it with dr_pipeline_backfill_prefix): "
+                        "leave them empty, or set dr_pipeline_backfill to false")
     return problems
 
 

@@ -26,7 +26,10 @@ ROLE = ROOT / "roles" / "dr_pipeline"
 MODULE_OPTIONS = {"clone": s3_bucket_config_clone.ARGUMENT_SPEC, "crr": s3_crr_enable.ARGUMENT_SPEC,
                   "backfill": s3_crr_backfill.ARGUMENT_SPEC}
 # Set by the role's tasks, not by the user: dr_pipeline_permissions_boundary, else the collection's boundary.
-COMPUTED_VARIABLES = {"dr_pipeline_boundary_arn", "dr_pipeline_dest_account", "dr_pipeline_owner_override"}
+COMPUTED_VARIABLES = {"dr_pipeline_boundary_arn", "dr_pipeline_dest_account", "dr_pipeline_owner_override",
+                      # the Batch Replication backfill of cross-account DR (tasks/main.yml)
+                      "dr_pipeline_backfill_method", "dr_pipeline_batch_role_arn", "dr_pipeline_batch_report_bucket",
+                      "dr_pipeline_batch_report_prefix"}
 # Where the role's default differs from the module's on purpose, and why.
 ROLE_OWN_DEFAULTS = {
     # Listing access points needs s3:ListAccessPoints on Resource "*": the function role stays without it

@@ -57,6 +57,7 @@ PATCH_MODULES = (
     "iam_policy_conditions",
     "iam_permissions_boundary",
     "iam_request_resources",
+    "s3control_job_permissions",
     "iam_access_denied_errors",
     "iam_role_lookup_snapshot",
     "sts_access_key_info",

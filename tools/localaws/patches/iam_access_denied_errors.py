@@ -9,7 +9,8 @@ query services (IAM, SNS, STS) 403 ``<ErrorResponse><Error><Type>Sender</Type><C
 JSON services (KMS, DynamoDB, CloudWatch Logs, EventBridge) 400 ``{"__type":
 "AccessDeniedException"}``; SQS's JSON protocol 403 with ``x-amzn-query-error: AccessDenied;Sender``
 (so SDKs report ``AccessDenied``, as SQS does over its query protocol); REST-JSON (Lambda) 403 with
-``x-amzn-ErrorType: AccessDeniedException``. The message has AWS's form: "User: <session ARN> is
+``x-amzn-ErrorType: AccessDeniedException``; REST-XML (S3 Control) 403
+``<ErrorResponse><Error><Code>AccessDenied``. The message has AWS's form: "User: <session ARN> is
 not authorized to perform: <action> on resource: <ARN> because no identity-based policy allows the
 <action> action" (or "... with an explicit deny in an identity-based policy", "... because no
 permissions boundary allows ..."), per "Troubleshoot access denied error messages"
@@ -64,6 +65,11 @@ def refuse(response, iam_request, authorization: _iam.Authorization, denial: Exc
             response.response_headers["x-amzn-query-error"] = "AccessDenied;Sender"
             status = 403
         raise AccessDenied(status, json.dumps({"__type": "AccessDeniedException", "message": message}))
+    if protocol == "rest-xml":  # S3 Control
+        body = (f"<ErrorResponse><Error><Code>AccessDenied</Code><Message>{escape(message)}</Message></Error>"
+                f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+        response.response_headers["Content-Type"] = "application/xml"
+        raise AccessDenied(403, body)
     response.response_headers["Content-Type"] = "application/json"
     response.response_headers["x-amzn-ErrorType"] = "AccessDeniedException"
     raise AccessDenied(403, json.dumps({"Type": "User", "Message": message}))

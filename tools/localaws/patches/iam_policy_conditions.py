@@ -26,7 +26,8 @@ the bucket, the caller's for a bucket that does not exist yet; other services: t
 resource ARN), ``aws:SecureTransport`` (true: the endpoint stands in for AWS's HTTPS front door and
 serves plain HTTP on loopback only); request keys from the resolvers: ``iam:PassedToService``,
 ``iam:PermissionsBoundary``, ``kms:EncryptionContext:<key>``, ``kms:EncryptionContextKeys``,
-``kms:CallerAccount``; ``kms:ViaService`` is absent on a session's own KMS call and set by
+``kms:CallerAccount``, ``s3:RequestJobOperation`` / ``s3:RequestJobPriority`` (``s3control_job_permissions``);
+``kms:ViaService`` is absent on a session's own KMS call and set by
 ``s3_sse_kms_permissions`` on the KMS calls S3 makes on the session's behalf; ``sts:ExternalId`` and
 ``sts:RoleSessionName`` are set by ``sts_assume_role_trust`` when it evaluates a role's trust policy.
 
@@ -47,6 +48,7 @@ KNOWN_KEYS = {
     "aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:requestedregion", "aws:resourceaccount",
     "s3:resourceaccount", "aws:securetransport", "iam:passedtoservice", "iam:permissionsboundary",
     "kms:encryptioncontextkeys", "kms:calleraccount", "kms:viaservice", "sts:externalid", "sts:rolesessionname",
+    "s3:requestjoboperation", "s3:requestjobpriority",
 }
 KNOWN_KEY_PREFIXES = ("kms:encryptioncontext:",)
 

@@ -8,7 +8,8 @@ runs ``Event`` (asynchronous) and ``DryRun`` invokes synchronously, and moto dro
 This patch runs Python functions (Zip package type) on the endpoint's own interpreter: the zip is
 extracted once per code sha256, the handler is imported with the code directory first on
 ``sys.path`` and called with the event and a Lambda context, in an environment holding the
-function's variables, the Lambda runtime variables, this endpoint (``AWS_ENDPOINT_URL``) and the
+function's variables, the Lambda runtime variables, this endpoint (``AWS_ENDPOINT_URL``, and
+``AWS_ENDPOINT_URL_S3_CONTROL`` as the launcher sets it, so S3 Control calls resolve) and the
 temporary credentials of the function's execution role, and nothing else of the server's
 environment. As Lambda does, the endpoint assumes the role itself (moto STS, in process; session
 name = function name) and reuses the session until 15 minutes before it expires, so every call the
@@ -49,6 +50,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .. import runtime
+from ..launcher import endpoint_environment
 
 NAME = "lambda_subprocess_invoke"
 
@@ -288,6 +290,8 @@ def _environment(function, task_root: Path, log_stream_name: str) -> dict[str, s
         "AWS_DEFAULT_REGION": region,
         **_role_credentials(function),
         "AWS_ENDPOINT_URL": runtime.ENDPOINT_URL,
+        # S3 Control puts the account id in front of the host: the same loopback form the launcher hands out.
+        "AWS_ENDPOINT_URL_S3_CONTROL": endpoint_environment(runtime.ENDPOINT_URL)["AWS_ENDPOINT_URL_S3_CONTROL"],
         "AWS_EC2_METADATA_DISABLED": "true",
         # Lambda has no ~/.aws files; the developer's profile must not change what the function does.
         "AWS_CONFIG_FILE": os.devnull,

@@ -19,7 +19,8 @@ S3 Control API reference:
   ``s3:PutObject`` on the manifest bucket (manifest output) and the report bucket (else the job fails),
   and ``s3:InitiateReplication`` on each source object (else that task fails, 403 AccessDenied).
   The role's inline and attached policies are evaluated as ``iam_policy_statements`` /
-  ``iam_policy_conditions`` evaluate them (through ``s3_sse_kms_permissions.allows``).
+  ``iam_policy_conditions`` evaluate them (through ``s3_sse_kms_permissions.allows``), with the global keys
+  of the role's session (``aws:PrincipalArn``, ``aws:ResourceAccount``: the bucket owner, ...).
 - batch-ops-job-status.html: a job goes New -> Preparing -> Active -> Completing -> Complete (Failed
   when it cannot run; Suspended while ``ConfirmationRequired`` waits for UpdateJobStatus Ready;
   Cancelled); DescribeJob's ``ProgressSummary`` counts tasks, succeeded and failed; ``FailureReasons``
@@ -143,10 +144,18 @@ def trusts_batch_operations(trust: dict) -> bool:
     return False
 
 
-def role_allows(policies: list[dict], action: str, resource: str) -> bool:
+def role_allows(policies: list[dict], action: str, resource: str, role_arn: str = "", account: str = "") -> bool:
+    """Whether the job role's policies allow ``action`` on ``resource``, with the global keys IAM gives the role's
+    session: aws:PrincipalArn, aws:PrincipalAccount and aws:ResourceAccount / s3:ResourceAccount (the bucket owner)."""
+    from .iam_policy_conditions import resource_account
     from .s3_sse_kms_permissions import allows
 
-    return allows(policies, _iam.Authorization(action, resource))
+    context = {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole",
+               "aws:SecureTransport": True}
+    owner = resource_account(resource, account)
+    if owner:
+        context.update({"aws:ResourceAccount": owner, "s3:ResourceAccount": owner})
+    return allows(policies, _iam.Authorization(action, resource), context)
 
 
 # ---- the manifest -----------------------------------------------------------------------------------
@@ -312,7 +321,7 @@ def _run(job: dict) -> None:
     policies = role[1]
     source_arn = f"arn:{job['_partition']}:s3:::{source}"
     for action in ("s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"):
-        if not role_allows(policies, action, source_arn):
+        if not role_allows(policies, action, source_arn, job["RoleArn"], job["_account"]):
             raise JobError("AccessDenied", f"Reading the replication configuration of {source} is forbidden: "
                            f"the role {job['RoleArn']} is not allowed {action} on {source_arn}.")
     backend = _backend_of(source)
@@ -329,7 +338,7 @@ def _run(job: dict) -> None:
     if generator.get("EnableManifestOutput"):
         location = generator.get("ManifestOutputLocation") or {}
         resource = f"{location.get('Bucket', '')}/{_join(location.get('ManifestPrefix'), 'x')}"
-        if not role_allows(policies, "s3:PutObject", resource):
+        if not role_allows(policies, "s3:PutObject", resource, job["RoleArn"], job["_account"]):
             raise JobError("AccessDenied", f"Writing the manifest to {location.get('Bucket')} is forbidden: the role "
                            f"{job['RoleArn']} is not allowed s3:PutObject there.")
         write_generated_manifest(job, source, selected)
@@ -345,7 +354,7 @@ def _run(job: dict) -> None:
             break
         row = [source, version.name, str(version.version_id)]
         object_arn = f"{source_arn}/{version.name}"
-        if not role_allows(policies, "s3:InitiateReplication", object_arn):
+        if not role_allows(policies, "s3:InitiateReplication", object_arn, job["RoleArn"], job["_account"]):
             row += ["failed", "403", "AccessDenied", f"Access Denied: the role is not allowed s3:InitiateReplication "
                                                      f"on {object_arn}"]
         elif not hasattr(version, "key") and version.storage_class in ARCHIVED_CLASSES:
@@ -376,7 +385,7 @@ def _run(job: dict) -> None:
     report = job.get("Report") or {}
     if report.get("Enabled"):
         resource = f"{report.get('Bucket', '')}/{_join(report.get('Prefix'), 'job-' + job['JobId'], 'x')}"
-        if not role_allows(policies, "s3:PutObject", resource):
+        if not role_allows(policies, "s3:PutObject", resource, job["RoleArn"], job["_account"]):
             raise JobError("AccessDenied", f"Writing the completion report to {report.get('Bucket')} is forbidden: the "
                            f"role {job['RoleArn']} is not allowed s3:PutObject there.")
         write_report(job, results)

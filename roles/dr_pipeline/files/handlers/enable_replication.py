@@ -1,6 +1,7 @@
 """Source Region: merge our replication rule into the bucket's configuration, never wiping others.
 
-Then copies the objects that existed before replication, until the invocation's time is nearly up
+Then copies the objects that existed before replication (into a DR account: starts one S3 Batch Replication
+job per pair instead, see start_batch_replication), until the invocation's time is nearly up
 (BACKFILL_TIME_RESERVE is left for the copies under way and the next step); when objects remain, it
 publishes the same pair again to topic 2 with the key where its backfill stopped (``backfill_after``),
 so the next invocation goes on from there. A lost continuation costs time, never data: the scheduled
@@ -34,6 +35,20 @@ def backfill_seconds(context) -> float | None:
     return max(0.001, remaining - max(BACKFILL_MIN_RESERVE_SECONDS, remaining * BACKFILL_TIME_RESERVE))
 
 
+def start_batch_replication(bucket: str, job_spec) -> None:
+    """Cross-account DR: the pair's replication role writes the existing objects into the DR account through one S3
+    Batch Replication job. The core reports a job of ours that still runs (or ended today) instead of making a second
+    one, so a repeated event or the sweep starts nothing new. A refusal is logged and raised (the DLQ keeps the event),
+    as a failed replication setup is."""
+    try:
+        job = backfill(clients(), job_spec)
+    except DRError as error:
+        log_action("backfill_failed", bucket, method=job_spec.method, error=str(error))
+        raise
+    log_action("backfill", bucket, method=job_spec.method, changed=job.changed, **{key: job.data.get(key) for key in (
+        "job_id", "job_created", "job_status", "report")})
+
+
 def handler(event, context):
     aws = clients()
     done = []
@@ -51,7 +66,10 @@ def handler(event, context):
                    changed=result.changed, actions=result.actions, role_arn=result.data.get("role_arn"),
                    warnings=result.warnings)
         backfill_options = json_setting("BACKFILL_SPEC", "null")  # null: the pipeline was deployed without backfill
-        if state == "present" and backfill_options is not None:
+        if state == "present" and backfill_options is not None and backfill_options.get("method") == "batch_replication":
+            start_batch_replication(bucket, backfill_spec(backfill_options, strict=True, source_bucket=bucket,
+                                                          dest_region=spec.dest_region))
+        elif state == "present" and backfill_options is not None:
             copy_spec = backfill_spec(backfill_options, strict=True, source_bucket=bucket, dest_region=spec.dest_region,
                                       start_after=message.backfill_after, max_seconds=backfill_seconds(context))
             copied = backfill(copy_clients(copy_spec.concurrency), copy_spec)
