@@ -40,7 +40,7 @@ options:
     description:
       - A role of the DR account (cross-account DR); empty when the DR buckets are in the pipeline's account.
       - With it, O(dest_kms_key_id) must be a key ARN of that account; with O(backfill), existing objects go through
-        S3 Batch Replication, which has none of the copy engine's limits: O(copy_only_settings) must be empty.
+        S3 Batch Replication, which has none of the copy engine's limits, so O(copy_only_settings) must be empty.
     type: str
     default: ""
   backfill:
