@@ -173,16 +173,21 @@ OPERATORS = {
 
 def global_keys(response, authorization: _iam.Authorization) -> dict:
     session = _iam.session_of(response)
-    keys = {"aws:PrincipalArn": session.role_arn, "aws:PrincipalAccount": session.account_id,
-            "aws:PrincipalType": "AssumedRole", "aws:RequestedRegion": response.region,
+    return {**role_session_keys(session.role_arn, session.account_id, authorization),
+            "aws:RequestedRegion": response.region}
+
+
+def role_session_keys(role_arn: str, account_id: str, authorization: _iam.Authorization) -> dict:
+    """The global keys IAM gives a role session's request: principal, transport, and the resource's account."""
+    keys = {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": account_id, "aws:PrincipalType": "AssumedRole",
             "aws:SecureTransport": True}
-    account = resource_account(authorization.resource, session.account_id)
+    account = resource_account(authorization.resource, account_id)
     if account:
         keys["aws:ResourceAccount"] = account
         if authorization.action.lower().startswith("s3:"):
             keys["s3:ResourceAccount"] = account
     if authorization.action.lower().startswith("kms:"):
-        keys["kms:CallerAccount"] = session.account_id
+        keys["kms:CallerAccount"] = account_id
     return keys
 
 

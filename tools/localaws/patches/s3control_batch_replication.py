@@ -147,15 +147,11 @@ def trusts_batch_operations(trust: dict) -> bool:
 def role_allows(policies: list[dict], action: str, resource: str, role_arn: str = "", account: str = "") -> bool:
     """Whether the job role's policies allow ``action`` on ``resource``, with the global keys IAM gives the role's
     session: aws:PrincipalArn, aws:PrincipalAccount and aws:ResourceAccount / s3:ResourceAccount (the bucket owner)."""
-    from .iam_policy_conditions import resource_account
+    from .iam_policy_conditions import role_session_keys
     from .s3_sse_kms_permissions import allows
 
-    context = {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": account, "aws:PrincipalType": "AssumedRole",
-               "aws:SecureTransport": True}
-    owner = resource_account(resource, account)
-    if owner:
-        context.update({"aws:ResourceAccount": owner, "s3:ResourceAccount": owner})
-    return allows(policies, _iam.Authorization(action, resource), context)
+    authorization = _iam.Authorization(action, resource)
+    return allows(policies, authorization, role_session_keys(role_arn, account, authorization))
 
 
 # ---- the manifest -----------------------------------------------------------------------------------
